@@ -1,0 +1,27 @@
+"""Ledger tables (SQLModel) and the typed records passed between stages."""
+
+from schemas.enums import (
+    CasualtyType,
+    ClaimKind,
+    ClaimStatus,
+    DateSource,
+    DocumentState,
+    Qualifier,
+)
+from schemas.records import ExtractedClaim, NormalisedArticle
+from schemas.tables import Claim, Document, DocumentSource, StatusEvent
+
+__all__ = [
+    "CasualtyType",
+    "Claim",
+    "ClaimKind",
+    "ClaimStatus",
+    "DateSource",
+    "Document",
+    "DocumentSource",
+    "DocumentState",
+    "ExtractedClaim",
+    "NormalisedArticle",
+    "Qualifier",
+    "StatusEvent",
+]
