@@ -1,0 +1,195 @@
+"""Who asserts a figure: the speaker as written, or "" for the article's own voice.
+
+Rules over the sentence's words (they work on ``spacy.blank("en")``), in order of trust:
+an inverted "..., said X", a trailing "..., X said", "according to X", a headline
+"X: ..." or "X says ...", a leading "X said/estimates/accused ...", "X's estimate", and
+"he/she/it said" resolved to the last named speaker. When a parsed Doc is available the
+subject of a reporting verb fills the gaps the patterns leave. A quotation that runs over
+several sentences takes the speaker named where it closes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from spacy.tokens import Span
+
+from pipeline.extract.lexicon import alternation, words
+from pipeline.extract.sentences import Sentence
+
+_OPEN_QUOTES = "\u201c\u2018\"«"
+_CLOSE_QUOTES = "\u201d\u2019\"»"
+_TIME_TAIL = re.compile(
+    r"\s+(?:on|last|this|late|early)?\s*(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|today|yesterday|tonight|earlier|later|recently|in a statement|in a report)\b.*$",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    verbs = alternation("reporting_verbs")
+    aux = r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+)\s+)*"
+    speaker = (
+        r"(?P<s>(?:the\s+)?[A-Z\u201c\"][^,;:\u201c\u201d\"()]*?(?:\([^)]*\)[^,;:\u201c\u201d\"]*?)?)"
+    )
+    name = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}"
+    return {
+        "inverted": re.compile(
+            rf"[,\u201d\"]\s*(?:{verbs})\s+(?P<s>(?:the\s+)?[A-Z][^,;.]*?)(?:,|\.|$)"
+        ),
+        "trailing": re.compile(rf"[,\u201d\"\u2014–-]\s*{speaker}\s+{aux}(?:{verbs})\b[^\u201c\"]*$"),
+        "according": re.compile(r"\baccording to (?P<s>[^,;.\u201c\u201d\"]+?)(?:,|\.|;|$|\s+(?:on|in)\s)",
+                                re.IGNORECASE),  # fmt: skip
+        "colon": re.compile(
+            r"^(?P<s>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|the|for|and|de|von|'s)){0,5})\s*:\s+\S"
+        ),
+        "appositive": re.compile(rf"^[^,]{{2,90}},\s+(?P<s>{name}),\s+{aux}(?:{verbs})\b"),
+        "leading": re.compile(rf"^{speaker}\s+{aux}(?:{verbs})\b"),
+        "possessive": re.compile(
+            r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:estimate|figures?|count|tally|data)\b"
+        ),
+        "pronoun": re.compile(
+            rf"(?:^|[,\u201d\"]\s*)(?P<p>he|she|it|they|the (?:ministry|military|office|agency|report|statement))\s+{aux}(?:{verbs})\b",
+            re.IGNORECASE,
+        ),
+    }  # fmt: skip
+
+
+@dataclass
+class AttributionContext:
+    """What attribution remembers across the sentences of one article."""
+
+    last_speaker: str = ""
+    people: dict[str, str] = field(default_factory=dict)  # surname -> first form written
+    intro_speaker: str = ""  # a line ending in ":" that introduces what follows
+    by_sentence: dict[int, str] = field(default_factory=dict)
+
+
+def clean_speaker(raw: str) -> str:
+    """Trim a speaker phrase to the speaker as written: no article, no time, no title."""
+    text = raw.strip().strip("\u201c\u201d\"'").strip()
+    text = _TIME_TAIL.sub("", text).strip()
+    text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"\s+(?:meanwhile|also|however|now|previously|reportedly|earlier|later|too|then|itself)\b",
+        "", text, flags=re.IGNORECASE,
+    )  # fmt: skip
+    text = re.sub(r"\s+(?:in|at|from)\s+[A-Z][\w]+$", "", text)  # "Stoltenberg said in Brussels"
+    text = re.sub(r"['’]s?$", "", text.strip())
+    name = _name_after_title(text)
+    return (name or text).strip(" ,.")
+
+
+def _name_after_title(text: str) -> str | None:
+    """'NATO Secretary General Jens Stoltenberg' -> 'Jens Stoltenberg'."""
+    titles = alternation("title_words")
+    match = None
+    for match in re.finditer(rf"\b(?:{titles})\b", text, re.IGNORECASE):
+        pass
+    if match is None:
+        return None
+    rest = text[match.end() :].strip(" ,")
+    rest = re.sub(r"^(?:of|to|for)\b.*?(?=\b[A-Z][a-z]+ [A-Z][a-z]+$)", "", rest)
+    if re.fullmatch(r"(?:[A-Z][\w'’.-]+\s*){1,3}", rest):
+        return rest
+    if rest == "":
+        return None
+    trailing = re.search(r"(?:[A-Z][a-z][\w'’-]*\s+){1,2}[A-Z][a-z][\w'’-]*$", rest)
+    return trailing.group(0) if trailing else None
+
+
+def _is_plausible(speaker: str) -> bool:
+    if not speaker or len(speaker) > 120 or len(speaker.split()) > 14:
+        return False
+    lowered = speaker.lower()
+    if lowered in {"it", "this", "that", "there", "which", "who", "what", "he", "she", "they"}:
+        return False
+    return not any(
+        re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers")
+    )
+
+
+def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | None = None) -> str:
+    """The speaker of ``sentence`` ("" for the article's own voice); updates ``ctx``."""
+    text = sentence.text
+    pats = _patterns()
+    found = ""
+    pronoun = pats["pronoun"].search(text)
+    for name in (
+        "inverted", "trailing", "according", "colon", "appositive", "leading", "possessive"
+    ):  # fmt: skip
+        match = pats[name].search(text)
+        if not match:
+            continue
+        if name == "trailing" and pronoun and pronoun.start() >= match.start():
+            break
+        candidate = clean_speaker(match.group("s"))
+        if _is_plausible(candidate) and candidate.lower() not in words("speaker_pronouns"):
+            found = candidate
+            break
+    if not found and pronoun:
+        found = ctx.last_speaker
+    if not found and parsed is not None:
+        found = _speaker_from_parse(parsed)
+    if not found and ctx.intro_speaker:
+        found = ctx.intro_speaker
+    found = _expand_surname(found, ctx)
+    if found and found != ctx.last_speaker and not pronoun:
+        ctx.last_speaker = found
+    ctx.by_sentence[sentence.index] = found
+    return found
+
+
+_FULL_NAME = re.compile(r"(?:[A-Z][a-z][\w'’-]*\s+){1,2}(?P<surname>[A-Z][a-z][\w'’-]+)")
+
+
+def _expand_surname(speaker: str, ctx: AttributionContext) -> str:
+    """A person keeps the form the article first wrote: 'Stoltenberg' after 'Jens
+    Stoltenberg' is 'Jens Stoltenberg'; after a headline 'Zelensky:', 'President Volodymyr
+    Zelensky' stays 'Zelensky'."""
+    full = _FULL_NAME.fullmatch(speaker)
+    if full:
+        return ctx.people.setdefault(full.group("surname"), speaker)
+    if re.fullmatch(r"[A-Z][a-z][\w'’-]+", speaker):
+        return ctx.people.setdefault(speaker, speaker)
+    return speaker
+
+
+def note_intro(sentence: Sentence, ctx: AttributionContext) -> None:
+    """A short line ending in ':' ("Russia's ministry of defence:") speaks for what follows."""
+    text = sentence.text
+    if text.endswith(":") and len(text.split()) <= 8:
+        ctx.intro_speaker = clean_speaker(text[:-1])
+    elif len(text.split()) > 12:
+        ctx.intro_speaker = ""
+
+
+def _speaker_from_parse(span: Span) -> str:
+    """The subject of the reporting verb that governs the sentence, from the parser."""
+    verbs = set(words("reporting_verbs"))
+    for token in span:
+        if token.pos_ not in ("VERB", "AUX") or token.text.lower() not in verbs:
+            continue
+        verb = token
+        # "Moscow is planning ... and has indicated that": a conjoined verb shares the subject.
+        while verb.dep_ == "conj" and not any(c.dep_.startswith("nsubj") for c in verb.children):
+            verb = verb.head
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("PROPN", "NOUN"):
+                subtree = list(child.subtree)
+                phrase = span.doc[subtree[0].i : subtree[-1].i + 1].text
+                speaker = clean_speaker(phrase)
+                if _is_plausible(speaker):
+                    return speaker
+    return ""
+
+
+def in_open_quote(paragraph_before: str) -> bool:
+    """Whether text that follows ``paragraph_before`` sits inside an unclosed quotation."""
+    opens = sum(paragraph_before.count(q) for q in "\u201c\u00ab")
+    closes = sum(paragraph_before.count(q) for q in "\u201d\u00bb")
+    straight = paragraph_before.count('"')
+    return opens > closes or straight % 2 == 1

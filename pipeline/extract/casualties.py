@@ -1,0 +1,133 @@
+"""casualty_count: people killed, dead, wounded, injured or missing.
+
+A figure is a casualty count when a casualty word follows it within a few words ("two
+soldiers killed", "316 were wounded", "801 injured civilians", "14,000 lives"), when a
+casualty verb or noun leads to it ("claimed the lives of 300", "put deaths at 6,000"),
+or when it is a sub-count of one ("including 10 officers"). Not: prisoners, the
+detained or displaced, vague amounts, hypotheticals and denials.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pipeline.extract.common import (
+    Finding,
+    after,
+    before,
+    date_right_after,
+    is_calendar_or_unit,
+    is_denial,
+    is_hypothetical,
+)
+from pipeline.extract.lexicon import alternation, casualty_alternation, lexicon
+from pipeline.numbers import Amount
+from schemas.enums import CasualtyType, ClaimKind
+
+# Most specific first: "killed or wounded" before "killed".
+_TYPE_ORDER = ("killed_or_wounded", "missing", "wounded", "killed")
+
+
+def _type_after(tail: str) -> tuple[str, str] | None:
+    """(casualty type, words between figure and casualty word) for a casualty word nearby."""
+    window = re.split(r"[;:.!?()]|,(?!\d)", tail, maxsplit=1)[0]
+    best: tuple[int, str, str] | None = None
+    for casualty_type in _TYPE_ORDER:
+        alt = casualty_alternation("casualty_words", casualty_type)
+        match = re.search(rf"\b(?:{alt})\b", window, re.IGNORECASE)
+        if match is None:
+            continue
+        between = window[: match.start()]
+        if len(between.split()) > 6:
+            continue
+        if best is None or match.start() < best[0]:
+            best = (match.start(), casualty_type, between)
+    if best is None:
+        return None
+    return best[1], best[2]
+
+
+def _type_before(head: str) -> str | None:
+    for casualty_type, phrases in lexicon()["casualty_verbs_before"].items():
+        alt = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+        if re.search(rf"\b(?:{alt})\s+(?:(?:the|a|an|some|another|of|more than|over|at least|about|around|nearly|almost|up to|as many as)\s+)*$", head, re.I):  # fmt: skip
+            return str(casualty_type)
+    deaths = r"deaths|death toll|toll|casualties|losses|fatalities|dead|killed"
+    match = re.search(rf"\b(?P<w>{deaths})\b[^.;:]{{0,50}}\b(?:at|to|of|stood at|reached)\s*$", head, re.I)
+    if match:
+        word = match.group("w").lower()
+        return "killed_or_wounded" if word in ("casualties", "losses") else "killed"
+    return None
+
+
+def _victims(sentence: str, between: str) -> str | None:
+    nouns = alternation("victim_nouns")
+    match = re.search(rf"\b(?:{nouns})\b", between + " " + sentence, re.IGNORECASE)
+    if not match:
+        return None
+    noun = match.group(0).lower()
+    nationality = re.search(r"\b(Ukrainian|Russian|Ukraine's|Russia's)\b", sentence)
+    if noun in ("ukrainians", "russians") or nationality is None:
+        return noun
+    adjective = nationality.group(1).replace("'s", "").replace("Ukraine", "Ukrainian")
+    adjective = adjective.replace("Russia", "Russian")
+    return f"{adjective} {noun}"
+
+
+_PERIOD = re.compile(
+    r"\b(?:since [\w' -]{1,40}?|on the first day(?: of [\w' -]{1,40}?)?|"
+    r"(?:in|over) the (?:past|last) [\w' -]{1,30}?)(?=[,.;]|$)",
+    re.IGNORECASE,
+)
+_LOCATION = re.compile(
+    r"\b(?:in|across|near)\s+(?P<l>(?:the\s+)?(?:(?:eastern|western|southern|northern|east|"
+    r"south|north|west|central)\s+)?(?:Ukraine|Donbas|Donbass|Donetsk|Luhansk|Kyiv|Kharkiv|"
+    r"Mariupol|Crimea|Russia|Belarus|[A-Z][a-z]+ (?:region|oblast)))\b"
+)
+
+
+def casualty_findings(
+    sentence: str, amounts: list[Amount], reference: date | None
+) -> list[tuple[Amount, Finding]]:
+    found: list[tuple[Amount, Finding]] = []
+    not_casualty = alternation("not_casualty_words")
+    for amount in amounts:
+        if amount.vague or is_calendar_or_unit(sentence, amount):
+            continue
+        tail, head = after(sentence, amount), before(sentence, amount)
+        typed = _type_after(tail)
+        casualty_type: str | None
+        between = ""
+        if typed is not None:
+            casualty_type, between = typed
+        else:
+            casualty_type = _type_before(head)
+        if casualty_type is None and found and re.search(r"\bincluding\s*$", head, re.I):
+            casualty_type = found[-1][1].casualty_type  # a sub-count: "including 10 officers"
+        if casualty_type is None:
+            continue
+        window = (head[-40:] + " " + tail[:60]).lower()
+        if re.search(rf"\b(?:{not_casualty})\b", window):
+            continue
+        if is_hypothetical(sentence, amount) or is_denial(sentence, amount):
+            continue
+        location = _LOCATION.search(sentence)
+        period = _PERIOD.search(sentence)
+        found.append(
+            (
+                amount,
+                Finding(
+                    kind=ClaimKind.CASUALTY_COUNT.value,
+                    value=amount.value,
+                    value_high=amount.value_high,
+                    qualifier=amount.qualifier.value,
+                    casualty_type=CasualtyType(casualty_type).value,
+                    victims=_victims(sentence, between or tail[:40]),
+                    location=location.group("l") if location else None,
+                    as_of=date_right_after(tail, reference),
+                    flags=(f"period:{period.group(0).strip()}",) if period else (),
+                ),
+            )
+        )
+    return found

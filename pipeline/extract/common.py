@@ -1,0 +1,129 @@
+"""Tests every extractor asks of an amount: is it a year, money, a percentage, a
+hypothetical or a denial; what comes after it; what date and place go with it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.dates import resolve
+from pipeline.extract.lexicon import alternation
+from pipeline.numbers import Amount
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+DATE_EXPRESSION = (
+    rf"(?:(?:last|next|this|past)\s+)?(?:{_WEEKDAYS})"
+    rf"|(?:{_MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
+    rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?(?:,?\s+(?:19|20)\d\d)?"
+)
+_DATE_AFTER = re.compile(rf"^\s*(?:on|as of|by|since)?\s*(?P<d>{DATE_EXPRESSION})\b", re.I)
+_CURRENCY_BEFORE = re.compile(r"(?:[$€£¥₽]|\b(?:usd|eur|rub|us\$))\s*$", re.IGNORECASE)
+_CURRENCY_AFTER = re.compile(
+    r"^\s*(?:dollars|euros|pounds|rubles|roubles|hryvnias?|yuan|usd|eur|a barrel|per barrel)\b",
+    re.IGNORECASE,
+)
+_PERCENT_AFTER = re.compile(r"^\s*(?:%|per ?cent|percent|pct|percentage points?)", re.I)
+_ORDINAL_AFTER = re.compile(r"^(?:st|nd|rd|th)\b|^-(?:year|month|day|week|hour|km|kilomet)", re.I)
+_AGE = re.compile(r"^\s*(?:years?[ -]old|-year-old|year-old)", re.I)
+_UNIT_AFTER = re.compile(
+    r"^\s*(?:km|kilomet(?:re|er)s?|miles?|metres?|meters?|hours?|days?|weeks?|months?|years?|"
+    r"minutes?|seconds?|tons?|tonnes?|kg|mm|kilograms?|times|am|pm|a\.m\.|p\.m\.)\b",
+    re.IGNORECASE,
+)
+
+
+def before(sentence: str, amount: Amount) -> str:
+    return sentence[: amount.start]
+
+
+def after(sentence: str, amount: Amount) -> str:
+    return sentence[amount.end :]
+
+
+def is_calendar_or_unit(sentence: str, amount: Amount) -> bool:
+    """Years, days of a month, times, money, percentages, ages and measures are not counts."""
+    head, tail = before(sentence, amount), after(sentence, amount)
+    if amount.value_high is None and re.fullmatch(r"(?:19|20)\d\d", amount.text.strip()):
+        return True
+    if re.search(rf"\b(?:{_MONTHS})\.?\s*$", head, re.IGNORECASE) and amount.value <= 31:
+        return True
+    if re.match(rf"^\s*(?:{_MONTHS})\b", tail, re.IGNORECASE) and amount.value <= 31:
+        return True
+    if re.match(r"^[:/.]\d", tail) or re.search(r"\d[:/]$", head):
+        return True
+    # "lawyer Artem Zaluznyi, 22, told AFP": an age set off by commas after a name.
+    age_after_name = (
+        amount.value < 120
+        and re.search(r"[A-Z][a-z]+,\s*$", head) is not None
+        and re.match(r"^\s*,", tail) is not None
+    )
+    return bool(
+        _CURRENCY_BEFORE.search(head)
+        or _CURRENCY_AFTER.match(tail)
+        or _PERCENT_AFTER.match(tail)
+        or _ORDINAL_AFTER.match(tail)
+        or _AGE.match(tail)
+        or _UNIT_AFTER.match(tail)
+        or age_after_name
+    )
+
+
+def clause_before(sentence: str, amount: Amount) -> str:
+    """The words between the start of the amount's clause and the amount."""
+    head = before(sentence, amount)
+    cut = max(head.rfind(";"), head.rfind(" — "), head.rfind(" - "))
+    return head[cut + 1 :] if cut >= 0 else head
+
+
+def is_hypothetical(sentence: str, amount: Amount) -> bool:
+    clause = clause_before(sentence, amount)
+    return re.search(rf"\b(?:{alternation('hypothetical_cues')})\b", clause, re.I) is not None
+
+
+def is_denial(sentence: str, amount: Amount) -> bool:
+    head = before(sentence, amount)
+    return re.search(rf"\b(?:{alternation('denial_cues')})\b", head, re.I) is not None
+
+
+def date_right_after(text: str, reference: date | None) -> date | None:
+    """A date written right after a figure ("100,000 on January 30") as the figure's as-of."""
+    match = _DATE_AFTER.match(text)
+    if not match:
+        return None
+    return resolve(match.group("d"), reference)
+
+
+_PLACE = re.compile(
+    r"\b(?P<p>(?:near|at|on|along|in|into|inside|around|close to|across|to|within)\s+"
+    r"(?:the\s+|its\s+|their\s+)?[^,.;:\u201c\u201d\"]{0,70}?"
+    r"\b(?:Ukraine|Ukrainian|Ukraine's|border|borders|frontier|Belarus|Crimea|Donbas|Donbass|"
+    r"Donetsk|Luhansk|Kyiv|Kharkiv|Mariupol|neighbou?r|the country)\b[^,.;:\u201c\u201d\"]{0,40}?)"
+    r"(?=[,.;:\u201c\u201d\"]|\s+(?:and|but|for|to|while|after|as|since|said|says|have|has|had|"
+    r"were|was|are|is|which|who|compared|in the|according)\b|$)"
+)
+
+
+def place_after(text: str) -> str | None:
+    match = _PLACE.search(text)
+    return match.group("p").strip() if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A figure an extractor recognised in one sentence, before attribution."""
+
+    kind: str
+    value: int | date | None
+    qualifier: str
+    value_high: int | None = None
+    vague: bool = False
+    casualty_type: str | None = None
+    victims: str | None = None
+    location: str | None = None
+    as_of: date | None = None
+    flags: tuple[str, ...] = ()
