@@ -1,0 +1,285 @@
+"""Queries over the ledger. Every function is handed a session and is keyword-only;
+none commits unless its name says so (``record_document`` commits: a document must be
+durable before a task that refers to it is enqueued)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from pipeline.numbers import interval
+from schemas.enums import ClaimStatus, DocumentState
+from schemas.records import ExtractedClaim, NormalisedArticle
+from schemas.tables import Claim, Document, DocumentSource, StatusEvent
+from schemas.types import utcnow
+
+TERMINAL_STATES = (DocumentState.VERIFIED.value, DocumentState.FAILED.value)
+
+
+class NotFound(LookupError):
+    """No row with that id."""
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def record_document(
+    session: Session, *, raw: bytes, file_name: str, failure: tuple[str, str] | None = None
+) -> tuple[Document, bool]:
+    """Record a dropped file (idempotent on its content hash) and commit.
+
+    Returns the document and whether it is new. ``failure`` (reason, detail) records a file
+    refused before processing, so that the ledger says why.
+    """
+    digest = content_hash(raw)
+    existing = session.exec(select(Document).where(Document.content_hash == digest)).first()
+    if existing is not None:
+        return existing, False
+    document = Document(content_hash=digest, file_name=file_name, size_bytes=len(raw))
+    if failure is not None:
+        document.state = DocumentState.FAILED.value
+        document.failure_reason, document.failure_detail = failure
+    session.add(document)
+    try:
+        session.flush()
+        if failure is None:
+            session.add(DocumentSource(document_id=document.id, raw=raw))
+        session.commit()
+    except IntegrityError:
+        # Another watcher or ingest recorded the same bytes first: that row is the document.
+        session.rollback()
+        existing = session.exec(select(Document).where(Document.content_hash == digest)).one()
+        return existing, False
+    return document, True
+
+
+def get_document(session: Session, *, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document #{document_id}")
+    return document
+
+
+def get_raw(session: Session, *, document_id: int) -> bytes:
+    source = session.get(DocumentSource, document_id)
+    if source is None:
+        raise NotFound(f"no stored bytes for document #{document_id}")
+    return source.raw
+
+
+def set_state(
+    session: Session,
+    *,
+    document: Document,
+    state: DocumentState,
+    reason: str | None = None,
+    detail: str | None = None,
+) -> None:
+    document.state = state.value
+    if state is DocumentState.FAILED:
+        document.failure_reason, document.failure_detail = reason, detail
+    document.updated_at = utcnow()
+    session.add(document)
+
+
+def store_article(session: Session, *, document: Document, article: NormalisedArticle) -> None:
+    document.text = article.text
+    document.title = article.title
+    document.outlet = article.outlet
+    document.byline = article.byline
+    document.published = article.published
+    document.date_source = article.date_source.value
+    set_state(session, document=document, state=DocumentState.NORMALISED)
+
+
+def fingerprint(claim: ExtractedClaim) -> str:
+    """The gold rule's identity of a claim within its article: kind, value, upper, speaker."""
+    value = claim.value.isoformat() if isinstance(claim.value, date) else claim.value
+    extra = "|".join(f for f in claim.flags if not f.startswith("period:"))
+    return f"{claim.kind}|{value}|{claim.value_high}|{claim.speaker.casefold()}|{extra}"
+
+
+def add_claims(
+    session: Session,
+    *,
+    document: Document,
+    claims: Sequence[ExtractedClaim],
+    scope_of: dict[int, str],
+    origin: str,
+    tolerance: float,
+) -> list[Claim]:
+    """Add the document's claims; a claim already stored (same fingerprint) is kept as is,
+    so extracting a document twice changes nothing."""
+    stored = {
+        c.fingerprint: c
+        for c in session.exec(select(Claim).where(Claim.document_id == document.id)).all()
+    }
+    result: list[Claim] = []
+    for index, extracted in enumerate(claims):
+        key = fingerprint(extracted)
+        if key in stored:
+            result.append(stored[key])
+            continue
+        low: float | None = None
+        high: float | None = None
+        if isinstance(extracted.value, int):
+            lo, hi = interval(
+                extracted.value, extracted.value_high, extracted.qualifier, tolerance=tolerance
+            )
+            low, high = lo, (None if hi == float("inf") else hi)
+        claim = Claim(
+            document_id=document.id,  # type: ignore[arg-type]
+            fingerprint=key,
+            kind=extracted.kind,
+            value=extracted.value if isinstance(extracted.value, int) else None,
+            value_date=extracted.value if isinstance(extracted.value, date) else None,
+            value_high=extracted.value_high,
+            qualifier=extracted.qualifier,
+            vague=extracted.vague,
+            low=low,
+            high=high,
+            casualty_type=extracted.casualty_type,
+            victims=extracted.victims,
+            location=extracted.location,
+            scope=scope_of[index],
+            speaker=extracted.speaker,
+            origin=extracted.speaker or origin,
+            quote=extracted.quote,
+            start=extracted.start,
+            end=extracted.end,
+            as_of=extracted.as_of,
+            flags=",".join(extracted.flags),
+            status=ClaimStatus.UNCONFIRMED.value,
+        )
+        session.add(claim)
+        stored[key] = claim
+        result.append(claim)
+    session.flush()
+    return result
+
+
+def claims_in_scope(session: Session, *, kind: str, scope: str) -> list[tuple[Claim, Document]]:
+    rows = session.exec(
+        select(Claim, Document)
+        .join(Document, col(Document.id) == col(Claim.document_id))
+        .where(Claim.kind == kind, Claim.scope == scope)
+        .order_by(col(Claim.id))
+    ).all()
+    return [(c, d) for c, d in rows]
+
+
+def claims_with_events(session: Session, *, ids: Sequence[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(StatusEvent.claim_id).where(col(StatusEvent.claim_id).in_(ids)).distinct()
+    ).all()
+    return set(rows)
+
+
+def add_event(
+    session: Session,
+    *,
+    claim: Claim,
+    new_status: str,
+    reason: str,
+    cause_claim_id: int | None = None,
+    actor: str = "verifier",
+) -> StatusEvent:
+    """Change a claim's status and write the event that says why."""
+    last_seq = session.exec(
+        select(func.max(StatusEvent.seq)).where(StatusEvent.claim_id == claim.id)
+    ).one()
+    event = StatusEvent(
+        claim_id=claim.id,  # type: ignore[arg-type]
+        seq=(last_seq or 0) + 1,
+        old_status=claim.status if last_seq else None,
+        new_status=new_status,
+        reason=reason,
+        cause_claim_id=cause_claim_id,
+        actor=actor,
+    )
+    claim.status = new_status
+    claim.updated_at = utcnow()
+    session.add(claim)
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    claim: Claim
+    document: Document
+
+
+def list_claims(
+    session: Session,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    include_unscored: bool = True,
+) -> list[ClaimRow]:
+    query = select(Claim, Document).join(Document, col(Document.id) == col(Claim.document_id))
+    if status:
+        query = query.where(Claim.status == status)
+    if kind:
+        query = query.where(Claim.kind == kind)
+    if not include_unscored:
+        query = query.where(col(Claim.vague).is_(False))
+    query = query.order_by(col(Claim.kind), col(Claim.id))
+    if limit:
+        query = query.limit(limit)
+    return [ClaimRow(c, d) for c, d in session.exec(query).all()]
+
+
+def get_claim(session: Session, *, claim_id: int) -> ClaimRow:
+    row = session.exec(
+        select(Claim, Document)
+        .join(Document, col(Document.id) == col(Claim.document_id))
+        .where(Claim.id == claim_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no claim #{claim_id}")
+    return ClaimRow(*row)
+
+
+def history(session: Session, *, claim_id: int) -> list[StatusEvent]:
+    return list(
+        session.exec(
+            select(StatusEvent).where(StatusEvent.claim_id == claim_id).order_by(col(StatusEvent.seq))
+        ).all()
+    )
+
+
+def list_documents(session: Session, *, state: str | None = None) -> list[Document]:
+    query = select(Document).order_by(col(Document.id))
+    if state:
+        query = query.where(Document.state == state)
+    return list(session.exec(query).all())
+
+
+def document_states(session: Session, *, ids: Sequence[int]) -> dict[int, str]:
+    rows = session.exec(select(Document.id, Document.state).where(col(Document.id).in_(ids))).all()
+    return {int(i): s for i, s in rows if i is not None}
+
+
+def unfinished_documents(session: Session) -> list[int]:
+    """Documents recorded but not yet verified or failed: what reconcile re-enqueues."""
+    rows = session.exec(
+        select(Document.id).where(col(Document.state).not_in(TERMINAL_STATES)).order_by(col(Document.id))
+    ).all()
+    return [int(i) for i in rows if i is not None]
+
+
+def claims_of_document(session: Session, *, document_id: int) -> list[Claim]:
+    return list(
+        session.exec(select(Claim).where(Claim.document_id == document_id).order_by(col(Claim.id))).all()
+    )

@@ -1,0 +1,321 @@
+"""Verification: each claim against every other claim about the same proposition.
+
+A proposition is a kind plus a scope (where the troops are; which drills; who was killed,
+how, where and over what period). Within a proposition the statuses are a function of the
+set of claims, computed afresh each time, so the order in which documents arrive does not
+change the result:
+
+- Figures are intervals (see ``pipeline.numbers.interval``); two claims agree when their
+  intervals overlap.
+- Troop counts and casualty tolls change over time: two of them are about the same moment
+  only when their as-of dates are within ``same_moment_days``. A later figure that
+  differs supersedes an earlier one; it does not dispute it.
+- The drills' end date is a fixed fact: a different date from another origin disputes
+  it; a later report that the drills were extended supersedes it.
+- ``corroborated`` needs agreeing claims from at least two origins, ``disputed`` a
+  conflicting claim from another origin. A reviewer's verdict is never overwritten.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from pipeline import ledger
+from pipeline.numbers import interval, overlaps
+from schemas.enums import ClaimKind, ClaimStatus
+from schemas.records import ExtractedClaim
+from schemas.tables import Claim
+
+# --- scope: what a claim is about --------------------------------------------------------
+
+_AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("belarus", re.compile(r"\bbelarus\b", re.I)),
+    ("crimea", re.compile(r"\bcrimea", re.I)),
+    ("donbas", re.compile(r"\b(?:donbas+|donetsk|luhansk)\b", re.I)),
+)
+
+
+def troop_area(location: str | None) -> str:
+    """A small gazetteer: the many wordings of a place, one area each. A location that names
+    several areas ("the border, Crimea and Donbas") is the whole build-up around Ukraine."""
+    if not location:
+        return "around_ukraine"
+    hits = [name for name, pattern in _AREAS if pattern.search(location)]
+    if len(hits) == 1 and not re.search(r"\bukrain", location, re.I):
+        return hits[0]
+    return "around_ukraine"
+
+
+def victim_group(victims: str | None) -> str:
+    text = (victims or "").lower()
+    if "civilian" in text or "children" in text or "residents" in text:
+        return "civilians"
+    military = re.search(r"soldier|troop|servicem|defender|officer|military|fighter|personnel|hero", text)
+    if military and "russia" in text:
+        return "russian_military"
+    if military and "ukrain" in text:
+        return "ukrainian_military"
+    if military:
+        return "military"
+    return "all"
+
+
+def _period(flags: Iterable[str]) -> str:
+    for flag in flags:
+        if flag.startswith("period:"):
+            text = flag.removeprefix("period:").lower()
+            if "2014" in text:
+                return "since_2014"
+            if "first day" in text:
+                return "first_day"
+            if re.search(r"invasion|war began|since (?:the )?(?:start|beginning)|february 24", text):
+                return "since_invasion"
+            if re.search(r"past|last", text):
+                return "recent"
+    return "cumulative"
+
+
+def scope_of(claim: ExtractedClaim) -> str:
+    if claim.kind == ClaimKind.TROOP_COUNT.value:
+        return troop_area(claim.location or _place_in(claim.quote))
+    if claim.kind == ClaimKind.DRILL_END_DATE.value:
+        return "belarus_joint_drills"
+    return "/".join(
+        (claim.casualty_type or "killed", victim_group(claim.victims), _period(claim.flags))
+    )
+
+
+def _place_in(quote: str) -> str | None:
+    hits = [name for name, pattern in _AREAS if pattern.search(quote)]
+    return hits[0] if len(hits) == 1 else None
+
+
+# --- decisions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What verification needs to know of one claim."""
+
+    id: int
+    kind: str
+    value: int | None
+    value_high: int | None
+    value_date: date | None
+    qualifier: str
+    origin: str
+    as_of: date | None
+    status: str
+    extension: bool = False
+
+    def describe(self) -> str:
+        if self.extension:
+            figure = "drills extended (no new end date given)"
+        elif self.value_date is not None:
+            prefix = "after " if self.qualifier == "more_than" else ""
+            figure = f"end {prefix}{self.value_date.isoformat()}"
+        else:
+            q = self.qualifier.replace("_", " ")
+            high = f"-{self.value_high:,}" if self.value_high else ""
+            figure = f"{'' if q == 'exact' else q + ' '}{self.value:,}{high}"
+        when = f", as of {self.as_of.isoformat()}" if self.as_of else ""
+        return f"claim #{self.id} ({self.origin}: {figure}{when})"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: ClaimStatus
+    reason: str
+    cause: int | None = None
+
+
+def _count_interval(view: View, tolerance: float) -> tuple[float, float]:
+    assert view.value is not None
+    return interval(view.value, view.value_high, view.qualifier, tolerance=tolerance)
+
+
+def _date_interval(view: View) -> tuple[float, float]:
+    assert view.value_date is not None
+    day = float(view.value_date.toordinal())
+    return (day + 0.5, math.inf) if view.qualifier == "more_than" else (day, day)
+
+
+def _days_apart(a: View, b: View) -> int:
+    if a.as_of is None or b.as_of is None:
+        return 0
+    return abs((a.as_of - b.as_of).days)
+
+
+def decide(
+    claims: list[View], *, tolerance: float = 0.10, same_moment_days: int = 3
+) -> dict[int, Decision]:
+    """The status every claim of one proposition should have, with the reason."""
+    decisions: dict[int, Decision] = {}
+    for claim in claims:
+        if ClaimStatus(claim.status).is_verdict:
+            continue
+        others = [o for o in claims if o.id != claim.id]
+        if claim.kind == ClaimKind.DRILL_END_DATE.value:
+            decisions[claim.id] = _decide_fixed(claim, others)
+        else:
+            decisions[claim.id] = _decide_changing(claim, others, tolerance, same_moment_days)
+    return decisions
+
+
+def _decide_changing(claim: View, others: list[View], tolerance: float, window: int) -> Decision:
+    if claim.value is None:
+        return Decision(ClaimStatus.UNCONFIRMED, "the figure has no value to compare")
+    mine = _count_interval(claim, tolerance)
+    later = [
+        o
+        for o in others
+        if o.value is not None
+        and claim.as_of is not None
+        and o.as_of is not None
+        and (o.as_of - claim.as_of).days > window
+        and not overlaps(mine, _count_interval(o, tolerance))
+    ]
+    if later:
+        newest = max(later, key=lambda o: (o.as_of, o.id))
+        return Decision(
+            ClaimStatus.SUPERSEDED,
+            f"superseded by a later, different figure: {newest.describe()}",
+            newest.id,
+        )
+    same_moment = [o for o in others if o.value is not None and _days_apart(claim, o) <= window]
+    conflicts = [
+        o
+        for o in same_moment
+        if o.origin != claim.origin and not overlaps(mine, _count_interval(o, tolerance))
+    ]
+    agreeing = [o for o in same_moment if overlaps(mine, _count_interval(o, tolerance))]
+    return _agree_or_dispute(claim, agreeing, conflicts)
+
+
+def _decide_fixed(claim: View, others: list[View]) -> Decision:
+    extensions = [
+        o
+        for o in others
+        if o.extension
+        and o.as_of is not None
+        and claim.as_of is not None
+        and o.as_of >= claim.as_of
+        and not claim.extension
+    ]
+    if claim.value_date is not None:
+        extensions += [
+            o
+            for o in others
+            if o.value_date is not None
+            and o.qualifier == "more_than"
+            and claim.qualifier != "more_than"
+            and o.value_date >= claim.value_date
+        ]
+    if extensions:
+        newest = max(extensions, key=lambda o: (o.as_of or date.min, o.id))
+        return Decision(
+            ClaimStatus.SUPERSEDED,
+            f"superseded: the drills were later reported extended, {newest.describe()}",
+            newest.id,
+        )
+    if claim.extension or claim.value_date is None:
+        peers = [o for o in others if o.extension]
+        return _agree_or_dispute(claim, peers, [])
+    mine = _date_interval(claim)
+    dated = [o for o in others if o.value_date is not None]
+    agreeing = [o for o in dated if overlaps(mine, _date_interval(o))]
+    conflicts = [o for o in dated if o.origin != claim.origin and not overlaps(mine, _date_interval(o))]
+    return _agree_or_dispute(claim, agreeing, conflicts)
+
+
+def _agree_or_dispute(claim: View, agreeing: list[View], conflicts: list[View]) -> Decision:
+    if conflicts:
+        first = min(conflicts, key=lambda o: o.id)
+        listed = "; ".join(o.describe() for o in sorted(conflicts, key=lambda o: o.id))
+        return Decision(
+            ClaimStatus.DISPUTED,
+            f"conflicts with {listed}, from another origin about the same moment",
+            first.id,
+        )
+    origins = {claim.origin} | {o.origin for o in agreeing}
+    if len(origins) >= 2:
+        listed = "; ".join(o.describe() for o in sorted(agreeing, key=lambda o: o.id))
+        first = min((o for o in agreeing if o.origin != claim.origin), key=lambda o: o.id)
+        return Decision(
+            ClaimStatus.CORROBORATED,
+            f"agrees with {listed}: {len(origins)} independent origins",
+            first.id,
+        )
+    if agreeing:
+        return Decision(
+            ClaimStatus.UNCONFIRMED,
+            f"only one origin ({claim.origin}) reports it; agreeing claims share that origin",
+        )
+    return Decision(ClaimStatus.UNCONFIRMED, f"no other origin reports this yet ({claim.origin})")
+
+
+# --- applying decisions to the ledger ----------------------------------------------------
+
+
+def view_of(claim: Claim) -> View:
+    return View(
+        id=claim.id,  # type: ignore[arg-type]
+        kind=claim.kind,
+        value=claim.value,
+        value_high=claim.value_high,
+        value_date=claim.value_date,
+        qualifier=claim.qualifier,
+        origin=claim.origin,
+        as_of=claim.as_of,
+        status=claim.status,
+        extension="extension" in claim.flags.split(","),
+    )
+
+
+def verify_document(
+    session: Session, *, document_id: int, tolerance: float = 0.10, same_moment_days: int = 3
+) -> int:
+    """Re-verify every proposition the document's claims are about; returns the number of
+    status changes written. Safe to repeat: a second run writes nothing."""
+    propositions = sorted(
+        {(c.kind, c.scope) for c in ledger.claims_of_document(session, document_id=document_id)}
+    )
+    changes = 0
+    for kind, scope in propositions:
+        _lock_proposition(session, f"{kind}:{scope}")
+        rows = ledger.claims_in_scope(session, kind=kind, scope=scope)
+        claims = [claim for claim, _ in rows]
+        with_history = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
+        decisions = decide(
+            [view_of(c) for c in claims], tolerance=tolerance, same_moment_days=same_moment_days
+        )
+        for claim in claims:
+            decision = decisions.get(claim.id)  # type: ignore[arg-type]
+            if decision is None:
+                continue
+            if decision.status.value == claim.status and claim.id in with_history:
+                continue
+            ledger.add_event(
+                session,
+                claim=claim,
+                new_status=decision.status.value,
+                reason=decision.reason,
+                cause_claim_id=decision.cause,
+            )
+            changes += 1
+    return changes
+
+
+def _lock_proposition(session: Session, key: str) -> None:
+    """Serialise verification of one proposition across workers. PostgreSQL: a transaction
+    advisory lock; SQLite: the write lock every transaction takes at BEGIN IMMEDIATE."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
