@@ -1,0 +1,57 @@
+"""The one Celery app and all of its configuration.
+
+Run a worker with ``claimtrack worker`` or ``celery -A workers.celery_app worker``. The
+broker URL comes from the settings (``CLAIMTRACK_BROKER_URL``, else the embedded Redis on
+a unix socket in the data directory) when the configuration is first read, not at import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from pipeline.settings import load_settings
+
+QUEUE = "claimtrack"
+
+# Why each value: see README, "Delivery guarantees".
+CONFIG: dict[str, Any] = {
+    # JSON only: a message can never carry code to run (no pickle anywhere).
+    "task_serializer": "json",
+    "result_serializer": "json",
+    "accept_content": ["json"],
+    "event_serializer": "json",
+    # At-least-once: the message is acknowledged after the task ran, and put back if the
+    # worker process dies mid-task. Tasks are idempotent, so a redelivery is harmless.
+    "task_acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "worker_prefetch_multiplier": 1,
+    # The ledger holds every result; Celery keeps none.
+    "task_ignore_result": True,
+    "task_store_errors_even_if_ignored": False,
+    # Flower shows tasks live only when workers send events.
+    "worker_send_task_events": True,
+    "task_send_sent_event": True,
+    "task_track_started": True,
+    "task_default_queue": QUEUE,
+    "broker_connection_retry_on_startup": True,
+    "broker_connection_max_retries": None,
+    # A task not acknowledged within an hour is handed to another worker. No task runs
+    # near that long (seconds at most); it bounds how late a lost task is redelivered.
+    "broker_transport_options": {"visibility_timeout": 3600},
+    "worker_hijack_root_logger": False,
+    "worker_max_memory_per_child": 800_000,  # KiB: a child above 800 MB is replaced
+    "enable_utc": True,
+    "timezone": "UTC",
+}
+
+app = Celery("claimtrack", include=["workers.tasks"])
+app.conf.update(CONFIG)
+
+
+@app.on_configure.connect
+def _configure_broker(sender: Celery, **_: Any) -> None:
+    """Read the broker URL from the settings when Celery first needs its configuration."""
+    if not sender.conf.get("broker_url"):
+        sender.conf.broker_url = load_settings().broker
