@@ -46,12 +46,13 @@ CONFIG: dict[str, Any] = {
     "timezone": "UTC",
 }
 
+
+
+def _broker_from_settings() -> dict[str, Any]:
+    """Evaluated when Celery first reads its configuration, not at import."""
+    return {"broker_url": load_settings().broker}
+
+
 app = Celery("claimtrack", include=["workers.tasks"])
+app.add_defaults(_broker_from_settings)
 app.conf.update(CONFIG)
-
-
-@app.on_configure.connect
-def _configure_broker(sender: Celery, **_: Any) -> None:
-    """Read the broker URL from the settings when Celery first needs its configuration."""
-    if not sender.conf.get("broker_url"):
-        sender.conf.broker_url = load_settings().broker
