@@ -30,15 +30,18 @@ _TIME_TAIL = re.compile(
 
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    verbs = alternation("reporting_verbs")
+    verbs = f"(?i:{alternation('reporting_verbs')})"  # "Kyiv Says ..." in a headline too
     aux = r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+)\s+)*"
     speaker = (
-        r"(?P<s>(?:the\s+)?[A-Z\u201c\"][^,;:\u201c\u201d\"()]*?(?:\([^)]*\)[^,;:\u201c\u201d\"]*?)?)"
+        r"(?P<s>(?:the\s+[\w'’-]|[A-Z\u201c\"])[^,;:\u201c\u201d\"()]*?"
+        r"(?:\([^)]*\)[^,;:\u201c\u201d\"]*?)?)"
     )
     name = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}"
     return {
         "inverted": re.compile(
-            rf"[,\u201d\"]\s*(?:{verbs})\s+(?P<s>(?:the\s+)?[A-Z][^,;.]*?)(?:,|\.|$)"
+            rf"[,\u201d\"]\s*(?:{verbs})\s+(?!(?:on|in|at|that|this|last|late|early|today|"
+            rf"yesterday|it|he|she|they|we|i|earlier|later|recently)\b)"
+            rf"(?P<s>[^,;.]*?[A-Z][^,;.]*?)(?:,|\.|$)"
         ),
         "trailing": re.compile(rf"[,\u201d\"\u2014–-]\s*{speaker}\s+{aux}(?:{verbs})\b[^\u201c\"]*$"),
         "according": re.compile(r"\baccording to (?P<s>[^,;.\u201c\u201d\"]+?)(?:,|\.|;|$|\s+(?:on|in)\s)",
@@ -101,6 +104,12 @@ def _name_after_title(text: str) -> str | None:
     return trailing.group(0) if trailing else None
 
 
+def _is_anaphor(speaker: str) -> bool:
+    """'he', 'the ministry': a reference back to the last named speaker, not a name."""
+    anaphors = {re.sub(r"^the ", "", w) for w in words("speaker_pronouns")}
+    return re.sub(r"^the ", "", speaker.lower()) in anaphors
+
+
 def _is_plausible(speaker: str) -> bool:
     if not speaker or len(speaker) > 120 or len(speaker.split()) > 14:
         return False
@@ -127,7 +136,7 @@ def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | Non
         if name == "trailing" and pronoun and pronoun.start() >= match.start():
             break
         candidate = clean_speaker(match.group("s"))
-        if _is_plausible(candidate) and candidate.lower() not in words("speaker_pronouns"):
+        if _is_plausible(candidate) and not _is_anaphor(candidate):
             found = candidate
             break
     if not found and pronoun:

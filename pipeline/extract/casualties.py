@@ -81,7 +81,7 @@ _PERIOD = re.compile(
     re.IGNORECASE,
 )
 _LOCATION = re.compile(
-    r"\b(?:in|across|near)\s+(?P<l>(?:the\s+)?(?:(?:eastern|western|southern|northern|east|"
+    r"\b(?:in|across|near|of)\s+(?P<l>(?:the\s+)?(?:(?:eastern|western|southern|northern|east|"
     r"south|north|west|central)\s+)?(?:Ukraine|Donbas|Donbass|Donetsk|Luhansk|Kyiv|Kharkiv|"
     r"Mariupol|Crimea|Russia|Belarus|[A-Z][a-z]+ (?:region|oblast)))\b"
 )

