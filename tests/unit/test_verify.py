@@ -1,0 +1,118 @@
+"""Verification decisions on small sets of claims (pure: no database)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from pipeline.verify import View, decide, scope_of, troop_area, victim_group
+from schemas.records import ExtractedClaim
+
+D = date(2022, 2, 15)
+
+
+def troops(id: int, value: int, origin: str, qualifier: str = "exact", as_of: date = D,
+           high: int | None = None, status: str = "unconfirmed") -> View:  # fmt: skip
+    return View(id, "troop_count", value, high, None, qualifier, origin, as_of, status)
+
+
+def drills(id: int, end: date | None, origin: str, qualifier: str = "exact", as_of: date = D,
+           extension: bool = False) -> View:  # fmt: skip
+    return View(id, "drill_end_date", None, None, end, qualifier, origin, as_of, "unconfirmed", extension)
+
+
+def statuses(claims: list[View]) -> dict[int, str]:
+    return {i: d.status.value for i, d in decide(claims).items()}
+
+
+def test_exact_and_more_than_from_two_origins_corroborate() -> None:
+    result = decide([troops(1, 100_000, "Outlet A"), troops(2, 100_000, "Outlet B", "more_than")])
+    assert {i: d.status.value for i, d in result.items()} == {1: "corroborated", 2: "corroborated"}
+    assert "claim #2 (Outlet B: more than 100,000" in result[1].reason
+    assert "2 independent origins" in result[1].reason
+    assert result[1].cause == 2
+
+
+def test_one_origin_repeated_stays_unconfirmed() -> None:
+    result = decide([troops(1, 100_000, "Ministry"), troops(2, 100_000, "Ministry")])
+    assert {d.status.value for d in result.values()} == {"unconfirmed"}
+    assert "only one origin (Ministry)" in result[1].reason
+
+
+def test_conflicting_figures_same_moment_are_disputed() -> None:
+    result = decide([troops(1, 60_000, "Ukraine"), troops(2, 100_000, "US officials", "more_than")])
+    assert {i: d.status.value for i, d in result.items()} == {1: "disputed", 2: "disputed"}
+    assert "conflicts with claim #2 (US officials: more than 100,000" in result[1].reason
+
+
+def test_a_later_different_figure_supersedes_not_disputes() -> None:
+    result = decide([
+        troops(1, 100_000, "A", as_of=date(2022, 1, 10)),
+        troops(2, 190_000, "B", "up_to", as_of=date(2022, 2, 18)),
+    ])  # fmt: skip
+    assert result[1].status.value == "superseded" and result[1].cause == 2
+    assert "claim #2 (B: up to 190,000, as of 2022-02-18)" in result[1].reason
+    assert result[2].status.value == "unconfirmed"
+
+
+def test_drill_end_date_agreement_dispute_and_extension() -> None:
+    feb20, feb27 = date(2022, 2, 20), date(2022, 2, 27)
+    assert statuses([drills(1, feb20, "A"), drills(2, feb20, "B")]) == {1: "corroborated", 2: "corroborated"}
+    assert statuses([drills(1, feb20, "A"), drills(2, feb27, "B")]) == {1: "disputed", 2: "disputed"}
+    extended = statuses([
+        drills(1, feb20, "A"), drills(2, feb20, "B"),
+        drills(3, None, "Ministry", "more_than", as_of=feb20, extension=True),
+    ])  # fmt: skip
+    assert extended == {1: "superseded", 2: "superseded", 3: "unconfirmed"}
+    past = statuses([drills(1, feb20, "A"), drills(2, feb20, "B", "more_than", as_of=feb20)])
+    assert past[1] == "superseded"
+
+
+def test_reviewer_verdict_is_never_overwritten() -> None:
+    result = decide([troops(1, 100_000, "A", status="confirmed"), troops(2, 50_000, "B")])
+    assert 1 not in result
+    assert result[2].status.value == "disputed"
+
+
+def test_statuses_do_not_depend_on_order() -> None:
+    claims = [
+        troops(1, 100_000, "A"), troops(2, 100_000, "B", "more_than"), troops(3, 60_000, "C"),
+        troops(4, 90_000, "D", as_of=date(2022, 1, 1)), troops(5, 100_000, "A", "approx"),
+    ]  # fmt: skip
+    expected = statuses(claims)
+    for order in itertools.permutations(claims):
+        assert statuses(list(order)) == expected
+
+
+@pytest.mark.parametrize(
+    "location, area",
+    [
+        ("on the borders of its pro-Western neighbor", "around_ukraine"),
+        ("at the Ukrainian border", "around_ukraine"),
+        ("close to the borders with Ukraine", "around_ukraine"),
+        (None, "around_ukraine"),
+        ("in Belarus", "belarus"),
+        ("in Crimea", "crimea"),
+        ("on the Belarusian-Ukrainian border, Crimea and the Donbas", "around_ukraine"),
+    ],
+)
+def test_troop_area_gazetteer(location: str | None, area: str) -> None:
+    assert troop_area(location) == area
+
+
+@pytest.mark.parametrize(
+    "victims, group",
+    [("Ukrainian soldiers", "ukrainian_military"), ("Russian troops", "russian_military"),
+     ("civilians", "civilians"), ("people", "all"), (None, "all")],
+)  # fmt: skip
+def test_victim_groups(victims: str | None, group: str) -> None:
+    assert victim_group(victims) == group
+
+
+def test_different_scopes_are_different_propositions() -> None:
+    def claim(location: str) -> ExtractedClaim:
+        return ExtractedClaim("troop_count", 30_000, "exact", "q", 0, 1, location=location)
+
+    assert scope_of(claim("in Belarus")) != scope_of(claim("near Ukraine's border"))
