@@ -39,10 +39,7 @@ _DATELINE_NOISE = re.compile(
 
 def _to_date(match: re.Match[str]) -> date | None:
     groups = match.groupdict()
-    if groups.get("month"):
-        month = MONTHS[groups["month"].lower()[:3]]
-    else:
-        month = int(groups["mnum"])
+    month = MONTHS[groups["month"].lower()[:3]] if groups.get("month") else int(groups["mnum"])
     try:
         return date(int(groups["year"]), month, int(groups["day"]))
     except ValueError:

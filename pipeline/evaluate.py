@@ -117,7 +117,9 @@ def format_report(report: Report, *, verbose: bool = False) -> str:
         lines.append(f"{name + ' accuracy':<24} {'n/a' if acc is None else f'{acc:.3f}'} (n={n})")
     if verbose:
         for missed in report.misses:
-            lines.append(f"MISS {missed['file']} {missed['kind']} {missed['value']}: {missed.get('quote', '')}")
+            lines.append(
+                f"MISS {missed['file']} {missed['kind']} {missed['value']}: {missed.get('quote', '')}"
+            )
         for fp in report.false_positives:
             lines.append(f"FP   {fp['file']} {fp['kind']} {fp['value']}: {fp.get('quote', '')}")
         for name, g, p in report.mismatches:

@@ -49,6 +49,7 @@ def record_document(
     session.add(document)
     try:
         session.flush()
+        assert document.id is not None
         if failure is None:
             session.add(DocumentSource(document_id=document.id, raw=raw))
         session.commit()
@@ -254,7 +255,9 @@ def get_claim(session: Session, *, claim_id: int) -> ClaimRow:
 def history(session: Session, *, claim_id: int) -> list[StatusEvent]:
     return list(
         session.exec(
-            select(StatusEvent).where(StatusEvent.claim_id == claim_id).order_by(col(StatusEvent.seq))
+            select(StatusEvent)
+            .where(StatusEvent.claim_id == claim_id)
+            .order_by(col(StatusEvent.seq))
         ).all()
     )
 
@@ -274,12 +277,16 @@ def document_states(session: Session, *, ids: Sequence[int]) -> dict[int, str]:
 def unfinished_documents(session: Session) -> list[int]:
     """Documents recorded but not yet verified or failed: what reconcile re-enqueues."""
     rows = session.exec(
-        select(Document.id).where(col(Document.state).not_in(TERMINAL_STATES)).order_by(col(Document.id))
+        select(Document.id)
+        .where(col(Document.state).not_in(TERMINAL_STATES))
+        .order_by(col(Document.id))
     ).all()
     return [int(i) for i in rows if i is not None]
 
 
 def claims_of_document(session: Session, *, document_id: int) -> list[Claim]:
     return list(
-        session.exec(select(Claim).where(Claim.document_id == document_id).order_by(col(Claim.id))).all()
+        session.exec(
+            select(Claim).where(Claim.document_id == document_id).order_by(col(Claim.id))
+        ).all()
     )

@@ -116,7 +116,9 @@ def _clean_text(text: str) -> str:
 # --- markup ----------------------------------------------------------------------------
 
 _HTML_DOC = re.compile(r"^\s*(<!doctype html|<html\b|<head\b|<body\b)", re.IGNORECASE)
-_TAG = re.compile(r"</?(p|div|span|a|br|img|b|i|em|strong|ul|ol|li|h[1-6]|figure|table)\b[^>]*>", re.I)
+_TAG = re.compile(
+    r"</?(p|div|span|a|br|img|b|i|em|strong|ul|ol|li|h[1-6]|figure|table)\b[^>]*>", re.I
+)
 _BLOCK_TAGS = (
     "p, div, br, li, h1, h2, h3, h4, h5, h6, tr, blockquote, section, article, header,"
     " footer, title, figcaption, pre, dt, dd, table, ul, ol"

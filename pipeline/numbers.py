@@ -260,9 +260,9 @@ def _share_scale(low_text: str, high_text: str) -> tuple[int, int]:
 def _plausible_range(low_text: str, high_text: str, low: int, high: int) -> bool:
     if low >= high:
         return False
-    if re.fullmatch(r"(19|20)\d\d", low_text.strip()) and re.fullmatch(r"(19|20)\d\d", high_text.strip()):
-        return False  # a span of years
-    return True
+    years = re.compile(r"(19|20)\d\d")
+    # a span of years ("2014-2022") is two dates, not a range of counts
+    return not (years.fullmatch(low_text.strip()) and years.fullmatch(high_text.strip()))
 
 
 def interval(

@@ -30,7 +30,9 @@ def speaker_key(speaker: str) -> frozenset[str]:
     key: set[str] = set()
     for word in words:
         word = word.strip(".")
-        expanded = _ALIASES.get(word, _ALIASES.get(word.removesuffix("'s"), word.removesuffix("'s")))
+        expanded = _ALIASES.get(
+            word, _ALIASES.get(word.removesuffix("'s"), word.removesuffix("'s"))
+        )
         key.update(w for w in expanded.split() if w not in _STOP)
     return frozenset(key)
 

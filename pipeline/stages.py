@@ -30,7 +30,9 @@ def normalise_stage(session: Session, *, document_id: int) -> bool:
     if reached(document.state, DocumentState.NORMALISED) and document.text is not None:
         return False
     raw = ledger.get_raw(session, document_id=document_id)
-    ledger.store_article(session, document=document, article=normalise(raw, file_name=document.file_name))
+    ledger.store_article(
+        session, document=document, article=normalise(raw, file_name=document.file_name)
+    )
     return True
 
 

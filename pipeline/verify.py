@@ -57,7 +57,9 @@ def victim_group(victims: str | None) -> str:
     text = (victims or "").lower()
     if "civilian" in text or "children" in text or "residents" in text:
         return "civilians"
-    military = re.search(r"soldier|troop|servicem|defender|officer|military|fighter|personnel|hero", text)
+    military = re.search(
+        r"soldier|troop|servicem|defender|officer|military|fighter|personnel|hero", text
+    )
     if military and "russia" in text:
         return "russian_military"
     if military and "ukrain" in text:
@@ -75,7 +77,9 @@ def _period(flags: Iterable[str]) -> str:
                 return "since_2014"
             if "first day" in text:
                 return "first_day"
-            if re.search(r"invasion|war began|since (?:the )?(?:start|beginning)|february 24", text):
+            if re.search(
+                r"invasion|war began|since (?:the )?(?:start|beginning)|february 24", text
+            ):
                 return "since_invasion"
             if re.search(r"past|last", text):
                 return "recent"
@@ -243,7 +247,9 @@ def _decide_fixed(claim: View, others: list[View]) -> Decision:
     mine = _date_interval(claim)
     dated = [o for o in others if o.value_date is not None]
     agreeing = [o for o in dated if overlaps(mine, _date_interval(o))]
-    conflicts = [o for o in dated if o.origin != claim.origin and not overlaps(mine, _date_interval(o))]
+    conflicts = [
+        o for o in dated if o.origin != claim.origin and not overlaps(mine, _date_interval(o))
+    ]
     return _agree_or_dispute(claim, agreeing, conflicts)
 
 

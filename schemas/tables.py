@@ -12,10 +12,8 @@ from schemas.enums import ClaimStatus, DateSource, DocumentState
 from schemas.types import UTCDateTime, utcnow
 
 
-def _timestamp(**kwargs: object) -> datetime:
-    return Field(  # type: ignore[no-any-return]
-        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, **kwargs
-    )
+def _timestamp() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class DocumentBase(SQLModel):

@@ -47,7 +47,6 @@ CONFIG: dict[str, Any] = {
 }
 
 
-
 def _broker_from_settings() -> dict[str, Any]:
     """Evaluated when Celery first reads its configuration, not at import."""
     return {"broker_url": load_settings().broker}

@@ -3,6 +3,7 @@ function and turns its errors into one clear line and a non-zero exit."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -201,10 +202,8 @@ def watch() -> None:
     watcher = Watcher(Inbox(settings, engine, enqueue), settle_seconds=settings.settle_seconds)
     reconcile(engine, enqueue)
     click.echo(f"watching {settings.inbox.resolve()} (Ctrl-C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         watcher.run(threading.Event())
-    except KeyboardInterrupt:
-        pass
 
 
 @main.command()
@@ -470,7 +469,7 @@ def documents(state: str | None) -> None:
     click.echo(f"{'id':>4}  {'state':<10} {'claims':>6}  {'published':<10}  {'outlet':<22} file")
     for d in docs:
         line = (f"{d.id:>4}  {d.state:<10} {d.claim_count if d.claim_count is not None else '-':>6}"
-                f"  {str(d.published or '-'):<10}  {(d.outlet or '-')[:22]:<22} {d.file_name}")  # fmt: skip
+                f"  {d.published or '-'!s:<10}  {(d.outlet or '-')[:22]:<22} {d.file_name}")  # fmt: skip
         if d.failure_reason:
             line += f"  [{d.failure_reason}: {d.failure_detail}]"
         click.echo(line)
@@ -530,7 +529,9 @@ def _short(text: str, width: int = 60) -> str:
 def _table(rows: list[ledger.ClaimRow]) -> str:
     if not rows:
         return "  (none)"
-    lines = [f"{'id':>4}  {'status':<12} {'kind':<15} {'figure':<24} {'speaker':<22} {'outlet':<20} quote"]
+    lines = [
+        f"{'id':>4}  {'status':<12} {'kind':<15} {'figure':<24} {'speaker':<22} {'outlet':<20} quote"
+    ]
     for row in rows:
         r = _claim_record(row)
         speaker = r["speaker"] or "(article)"

@@ -56,6 +56,7 @@ class Stack:
         self.concurrency = concurrency or settings.worker_concurrency
         self.redis: EmbeddedRedis | None = None
         self.children: list[subprocess.Popen[bytes]] = []
+        self.names: dict[int, str] = {}
         self.stop_event = threading.Event()
         self.engine: Engine | None = None
         self.watcher: Watcher | None = None
@@ -78,7 +79,9 @@ class Stack:
         if self.with_flower:
             args, extra = flower_arguments(self.settings)
             self._spawn("flower", args, {**env, **extra})
-            log.info("Flower on http://%s:%s", self.settings.flower_address, self.settings.flower_port)
+            log.info(
+                "Flower on http://%s:%s", self.settings.flower_address, self.settings.flower_port
+            )
         from workers.tasks import enqueue  # the app reads the broker URL from the environment
 
         os.environ["CLAIMTRACK_BROKER_URL"] = self.broker_url
@@ -95,11 +98,15 @@ class Stack:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115
         child = subprocess.Popen(
-            celery_command(*args), env=env, stdout=output, stderr=subprocess.STDOUT if output else None
+            celery_command(*args),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
         )
         if output is not None:
             output.close()  # the child has its own descriptor now
         self.children.append(child)
+        self.names[child.pid] = name
 
     def wait(self) -> None:
         """Block until Ctrl-C (SIGINT) or SIGTERM, or a child dies."""
@@ -109,7 +116,7 @@ class Stack:
             while not received.is_set():
                 for child in self.children:
                     if child.poll() is not None:
-                        log.error("%s exited with %s", " ".join(child.args[4:6]), child.returncode)
+                        log.error("%s exited with %s", self.names[child.pid], child.returncode)
                         return
                 time.sleep(0.5)
         except KeyboardInterrupt:

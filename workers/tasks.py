@@ -32,7 +32,7 @@ class PermanentFailure(Exception):
     """The document cannot be processed; the reason is recorded on it. Never retried."""
 
 
-class PipelineTask(Task):  # type: ignore[misc]
+class PipelineTask(Task):
     """Options every pipeline task shares, set once here (Celery accepts misspelt options
     silently, so they are not retyped on each task)."""
 
@@ -45,7 +45,12 @@ class PipelineTask(Task):  # type: ignore[misc]
     max_retries = 8
 
     def on_failure(
-        self, exc: Exception, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
     ) -> None:
         if isinstance(exc, PermanentFailure) or not args:
             return
@@ -123,5 +128,3 @@ def enqueue(document_id: int) -> None:
 def _load_in_child(**_: Any) -> None:
     reset()  # nothing inherited from the parent process
     runtime()
-
-

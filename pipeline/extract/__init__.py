@@ -73,9 +73,7 @@ def findings_in_sentence(
     return found
 
 
-def extract_claims(
-    article: NormalisedArticle, nlp: Language | None = None
-) -> list[ExtractedClaim]:
+def extract_claims(article: NormalisedArticle, nlp: Language | None = None) -> list[ExtractedClaim]:
     """The claims of ``article``. ``nlp`` (a statistical pipeline) is optional."""
     reference = article.published
     sentences = split_sentences(article.text)
@@ -108,7 +106,9 @@ def extract_claims(
     return claims
 
 
-def _claim(finding: Finding, sentence: Sentence, speaker: str, reference: date | None) -> ExtractedClaim:
+def _claim(
+    finding: Finding, sentence: Sentence, speaker: str, reference: date | None
+) -> ExtractedClaim:
     return ExtractedClaim(
         kind=finding.kind,
         value=finding.value,
@@ -143,7 +143,9 @@ def _carry_quotes(sentences: list[Sentence], speakers: list[str], text: str) -> 
         if speakers[i]:
             continue
         paragraph_start = text.rfind("\n", 0, sentence.start) + 1
-        inside = in_open_quote(text[paragraph_start : sentence.start]) or sentence.text[:1] in "\u201c\""
+        inside = (
+            in_open_quote(text[paragraph_start : sentence.start]) or sentence.text[:1] in '\u201c"'
+        )
         if not inside:
             continue
         for j in range(i + 1, len(sentences)):

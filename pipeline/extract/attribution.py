@@ -19,8 +19,8 @@ from spacy.tokens import Span
 from pipeline.extract.lexicon import alternation, words
 from pipeline.extract.sentences import Sentence
 
-_OPEN_QUOTES = "\u201c\u2018\"«"
-_CLOSE_QUOTES = "\u201d\u2019\"»"
+_OPEN_QUOTES = '\u201c\u2018"«'
+_CLOSE_QUOTES = '\u201d\u2019"»'
 _TIME_TAIL = re.compile(
     r"\s+(?:on|last|this|late|early)?\s*(?:monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|today|yesterday|tonight|earlier|later|recently|in a statement|in a report)\b.*$",
@@ -43,9 +43,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"yesterday|it|he|she|they|we|i|earlier|later|recently)\b)"
             rf"(?P<s>[^,;.]*?[A-Z][^,;.]*?)(?:,|\.|$)"
         ),
-        "trailing": re.compile(rf"[,\u201d\"\u2014–-]\s*{speaker}\s+{aux}(?:{verbs})\b[^\u201c\"]*$"),
-        "according": re.compile(r"\baccording to (?P<s>[^,;.\u201c\u201d\"]+?)(?:,|\.|;|$|\s+(?:on|in)\s)",
-                                re.IGNORECASE),  # fmt: skip
+        "trailing": re.compile(
+            rf"[,\u201d\"\u2014–-]\s*{speaker}\s+{aux}(?:{verbs})\b[^\u201c\"]*$"
+        ),
+        "according": re.compile(
+            r"\baccording to (?P<s>[^,;.\u201c\u201d\"]+?)(?:,|\.|;|$|\s+(?:on|in)\s)",
+            re.IGNORECASE,
+        ),
         "colon": re.compile(
             r"^(?P<s>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|the|for|and|de|von|'s)){0,5})\s*:\s+\S"
         ),
@@ -58,7 +62,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:^|[,\u201d\"]\s*)(?P<p>he|she|it|they|the (?:ministry|military|office|agency|report|statement))\s+{aux}(?:{verbs})\b",
             re.IGNORECASE,
         ),
-    }  # fmt: skip
+    }
 
 
 @dataclass
@@ -89,11 +93,10 @@ def clean_speaker(raw: str) -> str:
 def _name_after_title(text: str) -> str | None:
     """'NATO Secretary General Jens Stoltenberg' -> 'Jens Stoltenberg'."""
     titles = alternation("title_words")
-    match = None
-    for match in re.finditer(rf"\b(?:{titles})\b", text, re.IGNORECASE):
-        pass
-    if match is None:
+    matches = list(re.finditer(rf"\b(?:{titles})\b", text, re.IGNORECASE))
+    if not matches:
         return None
+    match = matches[-1]
     rest = text[match.end() :].strip(" ,")
     rest = re.sub(r"^(?:of|to|for)\b.*?(?=\b[A-Z][a-z]+ [A-Z][a-z]+$)", "", rest)
     if re.fullmatch(r"(?:[A-Z][\w'’.-]+\s*){1,3}", rest):
@@ -116,9 +119,7 @@ def _is_plausible(speaker: str) -> bool:
     lowered = speaker.lower()
     if lowered in {"it", "this", "that", "there", "which", "who", "what", "he", "she", "they"}:
         return False
-    return not any(
-        re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers")
-    )
+    return not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers"))
 
 
 def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | None = None) -> str:

@@ -54,7 +54,9 @@ def _type_before(head: str) -> str | None:
         if re.search(rf"\b(?:{alt})\s+(?:(?:the|a|an|some|another|of|more than|over|at least|about|around|nearly|almost|up to|as many as)\s+)*$", head, re.I):  # fmt: skip
             return str(casualty_type)
     deaths = r"deaths|death toll|toll|casualties|losses|fatalities|dead|killed"
-    match = re.search(rf"\b(?P<w>{deaths})\b[^.;:]{{0,50}}\b(?:at|to|of|stood at|reached)\s*$", head, re.I)
+    match = re.search(
+        rf"\b(?P<w>{deaths})\b[^.;:]{{0,50}}\b(?:at|to|of|stood at|reached)\s*$", head, re.I
+    )
     if match:
         word = match.group("w").lower()
         return "killed_or_wounded" if word in ("casualties", "losses") else "killed"

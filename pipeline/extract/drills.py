@@ -24,13 +24,18 @@ _END = re.compile(
     rf"|ending|ended|until|till|through|scheduled for)\s+(?:on\s+)?(?P<date>{DATE_EXPRESSION})\b",
     re.IGNORECASE,
 )
-_FROM_TO = re.compile(rf"\bfrom\s+(?:{DATE_EXPRESSION})\s+(?:to|until|till|through)\s+(?P<date>{DATE_EXPRESSION})\b", re.I)
+_FROM_TO = re.compile(
+    rf"\bfrom\s+(?:{DATE_EXPRESSION})\s+(?:to|until|till|through)\s+(?P<date>{DATE_EXPRESSION})\b",
+    re.I,
+)
 _EXTENDED_PAST = re.compile(
     rf"\b(?:extend|extended|extends|extending|prolong|prolonged|continue|continued|continuing)\b"
     rf"[^.;]{{0,80}}?\b(?:past|beyond|after)\s+(?:the\s+)?(?:planned\s+end\s+(?:date\s+)?(?:of\s+)?)?(?P<date>{DATE_EXPRESSION})\b",
     re.IGNORECASE,
 )
-_EXTENDED = re.compile(r"\b(?:extend|extended|extends|extending|prolong|prolonged|prolonging)\b", re.I)
+_EXTENDED = re.compile(
+    r"\b(?:extend|extended|extends|extending|prolong|prolonged|prolonging)\b", re.I
+)
 _EARLIER_PHASE = re.compile(r"\b(?:first|initial|earlier|opening)\s+(?:phase|stage|part)\b", re.I)
 
 
@@ -47,7 +52,9 @@ def drill_findings(sentence: str, context: str, reference: date | None) -> list[
     before it (the drills may be named there: "The drills ... . They will end on Sunday.")."""
     if not mentions_drills(sentence) and not re.search(r"\b(?:they|the drills)\b", sentence, re.I):
         return []
-    if not (has_belarus_context(sentence) or (mentions_drills(context) and has_belarus_context(context))):
+    if not (
+        has_belarus_context(sentence) or (mentions_drills(context) and has_belarus_context(context))
+    ):
         return []
     if _EARLIER_PHASE.search(sentence):
         return []

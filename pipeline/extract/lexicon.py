@@ -12,7 +12,7 @@ from typing import Any
 @cache
 def lexicon() -> dict[str, Any]:
     data = resources.files("pipeline.extract").joinpath("patterns/lexicon.json").read_text("utf-8")
-    return json.loads(data)  # type: ignore[no-any-return]
+    return json.loads(data)
 
 
 def words(name: str) -> list[str]:

@@ -67,7 +67,9 @@ def _last_actor_is_foreign(head: str) -> bool:
     for kind, alt in (("foreign", foreign), ("russian", russian)):
         for match in re.finditer(rf"(?<![\w.])(?:{alt})(?![\w])", head, re.IGNORECASE):
             preceding = head[: match.start()].rstrip().lower()
-            if re.search(r"\b(?:in|into|to|from|near|with|across|of|on|at|toward|towards)$", preceding):
+            if re.search(
+                r"\b(?:in|into|to|from|near|with|across|of|on|at|toward|towards)$", preceding
+            ):
                 continue  # a place, not an actor
             if match.start() > last_pos:
                 last_kind, last_pos = kind, match.start()

@@ -89,7 +89,10 @@ def test_stages_are_idempotent_and_timestamps_aware(engine: Engine) -> None:
         with session(engine) as s:
             assert not stages.normalise_stage(s, document_id=document_id)
             stages.extract_stage(s, document_id=document_id, nlp=None, tolerance=0.1)
-            assert stages.verify_stage(s, document_id=document_id, tolerance=0.1, same_moment_days=3) == 0
+            assert (
+                stages.verify_stage(s, document_id=document_id, tolerance=0.1, same_moment_days=3)
+                == 0
+            )
             s.commit()
     with session(engine) as s:
         events_after = len(list(s.exec(StatusEvent.__table__.select())))  # type: ignore[attr-defined]
@@ -100,7 +103,9 @@ def test_stages_are_idempotent_and_timestamps_aware(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
-def test_final_statuses_do_not_depend_on_arrival_order(tmp_path: Path, order: tuple[int, ...]) -> None:
+def test_final_statuses_do_not_depend_on_arrival_order(
+    tmp_path: Path, order: tuple[int, ...]
+) -> None:
     engine = open_ledger(f"sqlite:///{tmp_path / 'order.db'}")
     articles = [
         b"Troops\n\nOn 15 February 2022 Russia had massed 100,000 troops near Ukraine's border.",

@@ -45,6 +45,7 @@ def running(
         broker_url=clean_broker, settle_seconds=0.2,
     )  # fmt: skip
     inbox = Inbox(settings, engine, enqueue)
+    inbox.prepare()
     stop = threading.Event()
     watcher = Watcher(inbox, settle_seconds=0.2, rescan_seconds=1.0)
     thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
@@ -57,7 +58,9 @@ def running(
         worker.stop()
 
 
-def _wait_until_finished(engine: Engine, count: int, worker: WorkerProcess, timeout: float = 120) -> list:
+def _wait_until_finished(
+    engine: Engine, count: int, worker: WorkerProcess, timeout: float = 120
+) -> list:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with session(engine) as s:
@@ -65,7 +68,9 @@ def _wait_until_finished(engine: Engine, count: int, worker: WorkerProcess, time
         if len(docs) >= count and all(d.state in ledger.TERMINAL_STATES for d in docs):
             return docs
         time.sleep(0.2)
-    raise AssertionError(f"not finished in {timeout}s: {[(d.id, d.state) for d in docs]}\n{worker.log()[-4000:]}")
+    raise AssertionError(
+        f"not finished in {timeout}s: {[(d.id, d.state) for d in docs]}\n{worker.log()[-4000:]}"
+    )
 
 
 def test_seeds_flow_from_inbox_to_ledger(running, engine: Engine, tmp_path: Path) -> None:
@@ -92,7 +97,9 @@ def test_seeds_flow_from_inbox_to_ledger(running, engine: Engine, tmp_path: Path
     assert len(rows) == len(SEED_GOLD.read_text().splitlines())
 
     status = {(r.claim.kind, r.claim.qualifier, r.document.file_name): r.claim.status for r in rows}
-    more_than_100k = [r.claim for r in rows if r.claim.kind == "troop_count" and r.claim.qualifier == "more_than"]
+    more_than_100k = [
+        r.claim for r in rows if r.claim.kind == "troop_count" and r.claim.qualifier == "more_than"
+    ]
     assert more_than_100k and {c.status for c in more_than_100k} == {ClaimStatus.CORROBORATED.value}
     drills = [r.claim for r in rows if r.claim.kind == "drill_end_date"]
     assert {str(c.value_date) for c in drills} == {"2022-02-20"}
@@ -108,13 +115,17 @@ def test_seeds_flow_from_inbox_to_ledger(running, engine: Engine, tmp_path: Path
             assert all(e.reason for e in events)
             assert all(e.created_at.tzinfo is not None for e in events)
 
-    result = CliRunner().invoke(main, ["claims", "--status", "unconfirmed", "--format", "json"], env=env)
+    result = CliRunner().invoke(
+        main, ["claims", "--status", "unconfirmed", "--format", "json"], env=env
+    )
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)
     assert [(c["kind"], c["value"], c["status"]) for c in listed] == [
         ("casualty_count", 14000, "unconfirmed")
     ]
-    assert listed[0]["file"] == "003_3278946dcb9baabf.txt" and listed[0]["published"] == "2022-02-15"
+    assert (
+        listed[0]["file"] == "003_3278946dcb9baabf.txt" and listed[0]["published"] == "2022-02-15"
+    )
     print(f"five seeds from drop to verified: {elapsed:.2f}s")
 
 
@@ -140,14 +151,16 @@ def test_same_file_dropped_twice_is_one_document(running, engine: Engine) -> Non
 
 
 def test_bad_file_is_refused_with_reason(running, engine: Engine) -> None:
-    inbox, _, worker = running
+    inbox, _, _ = running
     (inbox.root / ".x.part").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     os.replace(inbox.root / ".x.part", inbox.root / "picture.txt")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (inbox.failed / "picture.txt.reason").exists():
         time.sleep(0.1)
     assert (inbox.failed / "picture.txt").exists()
-    assert (inbox.failed / "picture.txt.reason").read_text().startswith("binary: this is a PNG image")
+    assert (
+        (inbox.failed / "picture.txt.reason").read_text().startswith("binary: this is a PNG image")
+    )
     with session(engine) as s:
         (doc,) = ledger.list_documents(s)
     assert (doc.state, doc.failure_reason) == ("failed", "binary")

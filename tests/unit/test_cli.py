@@ -29,7 +29,9 @@ def test_the_readme_documents_every_command() -> None:
 
 def test_extract_jsonl_has_the_judged_keys() -> None:
     env = {"CLAIMTRACK_SPACY_MODEL": "blank:en"}
-    result = CliRunner().invoke(main, ["extract", str(ROOT / "seeds"), "--format", "jsonl"], env=env)
+    result = CliRunner().invoke(
+        main, ["extract", str(ROOT / "seeds"), "--format", "jsonl"], env=env
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == 7
@@ -46,7 +48,9 @@ def test_user_mistakes_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["claims"], env={"CLAIMTRACK_DATABASE_URL": "mysql://x/y"})
     assert bad.exit_code == 1 and "Traceback" not in bad.output
     assert "must start with sqlite:// or postgresql" in bad.output
-    model = CliRunner().invoke(main, ["extract", str(ROOT / "seeds")], env={"CLAIMTRACK_SPACY_MODEL": "no_such_model"})
+    model = CliRunner().invoke(
+        main, ["extract", str(ROOT / "seeds")], env={"CLAIMTRACK_SPACY_MODEL": "no_such_model"}
+    )
     assert model.exit_code == 1 and "is not installed" in model.output
 
 

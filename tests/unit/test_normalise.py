@@ -21,14 +21,26 @@ def seed(prefix: str) -> bytes:
 @pytest.mark.parametrize(
     "prefix, published, source, outlet",
     [
-        ("000", date(2022, 2, 15), DateSource.DATELINE, "Iran Press TV"),  # "Tuesday, 15 February 2022 11:14 AM"
+        (
+            "000",
+            date(2022, 2, 15),
+            DateSource.DATELINE,
+            "Iran Press TV",
+        ),  # "Tuesday, 15 February 2022 11:14 AM"
         ("001", date(2022, 2, 15), DateSource.INFERRED, "The Quint"),  # "Published: undefined"
         ("002", date(2022, 2, 15), DateSource.ARCHIVE, None),  # " date 2022-02-15"
-        ("003", date(2022, 2, 15), DateSource.DATELINE, "themoscowtimes.com"),  # "February 15, 2022"
+        (
+            "003",
+            date(2022, 2, 15),
+            DateSource.DATELINE,
+            "themoscowtimes.com",
+        ),  # "February 15, 2022"
         ("004", date(2022, 2, 15), DateSource.INFERRED, None),  # no date line at all
     ],
 )
-def test_each_seed_date_and_outlet(prefix: str, published: date, source: DateSource, outlet: str | None) -> None:
+def test_each_seed_date_and_outlet(
+    prefix: str, published: date, source: DateSource, outlet: str | None
+) -> None:
     article = normalise(seed(prefix))
     assert article.published == published
     assert article.date_source is source
@@ -61,7 +73,11 @@ def test_archive_header_is_stripped_and_the_rest_of_its_line_kept() -> None:
 
 def test_paragraphs_stay_one_a_line() -> None:
     article = normalise(b"Headline of the story here\n\nFirst paragraph. Two.\n\n\nSecond one.\n")
-    assert article.text.split("\n") == ["Headline of the story here", "First paragraph. Two.", "Second one."]
+    assert article.text.split("\n") == [
+        "Headline of the story here",
+        "First paragraph. Two.",
+        "Second one.",
+    ]
 
 
 def test_html_document_scripts_and_styles_are_removed() -> None:
@@ -84,7 +100,10 @@ def test_strip_html_puts_block_elements_on_their_own_lines() -> None:
 @pytest.mark.parametrize(
     "line, expected",
     [
-        ("By [Jane Doe for AFP](#) and [John Roe](https://x.org/a)", "By Jane Doe for AFP and John Roe"),
+        (
+            "By [Jane Doe for AFP](#) and [John Roe](https://x.org/a)",
+            "By Jane Doe for AFP and John Roe",
+        ),
         ("See ![a map](map.png) here", "See  here"),
         ("**Bold** words", "Bold words"),
         ("## A heading", "A heading"),
@@ -107,7 +126,11 @@ def test_boilerplate_lines(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Russia has massed 100,000 troops.", "The drills end on Sunday.", "Share prices fell sharply on Monday."],
+    [
+        "Russia has massed 100,000 troops.",
+        "The drills end on Sunday.",
+        "Share prices fell sharply on Monday.",
+    ],
 )
 def test_article_lines_are_not_boilerplate(line: str) -> None:
     assert not is_boilerplate(line)

@@ -106,7 +106,9 @@ def test_ranges_in_every_style_round_trip(low: int, extra: int) -> None:
         ("hundreds of soldiers", 100, 999, Qualifier.EXACT, True),
     ],
 )
-def test_amounts(text: str, value: int, high: int | None, qualifier: Qualifier, vague: bool) -> None:
+def test_amounts(
+    text: str, value: int, high: int | None, qualifier: Qualifier, vague: bool
+) -> None:
     amount = find_amounts(text)[0]
     assert (amount.value, amount.value_high, amount.qualifier, amount.vague) == (
         value, high, qualifier, vague

@@ -7,7 +7,9 @@ import pytest
 from pipeline.settings import SettingsError, load_settings
 
 
-def test_defaults_live_in_the_data_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_defaults_live_in_the_data_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("CLAIMTRACK_DATABASE_URL", raising=False)
     monkeypatch.delenv("CLAIMTRACK_BROKER_URL", raising=False)
     settings = load_settings(data_dir=tmp_path)

@@ -20,7 +20,9 @@ def troops(id: int, value: int, origin: str, qualifier: str = "exact", as_of: da
 
 def drills(id: int, end: date | None, origin: str, qualifier: str = "exact", as_of: date = D,
            extension: bool = False) -> View:  # fmt: skip
-    return View(id, "drill_end_date", None, None, end, qualifier, origin, as_of, "unconfirmed", extension)
+    return View(
+        id, "drill_end_date", None, None, end, qualifier, origin, as_of, "unconfirmed", extension
+    )
 
 
 def statuses(claims: list[View]) -> dict[int, str]:
@@ -59,8 +61,14 @@ def test_a_later_different_figure_supersedes_not_disputes() -> None:
 
 def test_drill_end_date_agreement_dispute_and_extension() -> None:
     feb20, feb27 = date(2022, 2, 20), date(2022, 2, 27)
-    assert statuses([drills(1, feb20, "A"), drills(2, feb20, "B")]) == {1: "corroborated", 2: "corroborated"}
-    assert statuses([drills(1, feb20, "A"), drills(2, feb27, "B")]) == {1: "disputed", 2: "disputed"}
+    assert statuses([drills(1, feb20, "A"), drills(2, feb20, "B")]) == {
+        1: "corroborated",
+        2: "corroborated",
+    }
+    assert statuses([drills(1, feb20, "A"), drills(2, feb27, "B")]) == {
+        1: "disputed",
+        2: "disputed",
+    }
     extended = statuses([
         drills(1, feb20, "A"), drills(2, feb20, "B"),
         drills(3, None, "Ministry", "more_than", as_of=feb20, extension=True),
