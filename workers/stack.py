@@ -97,8 +97,11 @@ class Stack:
         if self.log_to_file:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115
+        # A session of its own: Ctrl-C reaches only this process, which then stops the
+        # children in order (workers finish their task first) instead of all at once.
         child = subprocess.Popen(
             celery_command(*args),
+            start_new_session=True,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
@@ -111,18 +114,21 @@ class Stack:
     def wait(self) -> None:
         """Block until Ctrl-C (SIGINT) or SIGTERM, or a child dies."""
         received = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *_: received.set())
+        # Installed explicitly: a process started in the background inherits SIGINT ignored.
+        previous = {
+            sig: signal.signal(sig, lambda *_: received.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             while not received.is_set():
                 for child in self.children:
                     if child.poll() is not None:
                         log.error("%s exited with %s", self.names[child.pid], child.returncode)
                         return
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+                received.wait(0.5)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def wait_for(self, hashes: Iterable[str], timeout: float) -> bool:
         """Wait until the documents with these content hashes are verified or failed."""
