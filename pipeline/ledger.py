@@ -97,6 +97,7 @@ def store_article(session: Session, *, document: Document, article: NormalisedAr
     document.byline = article.byline
     document.published = article.published
     document.date_source = article.date_source.value
+    document.wire = article.wire
     set_state(session, document=document, state=DocumentState.NORMALISED)
 
 
@@ -113,7 +114,7 @@ def add_claims(
     document: Document,
     claims: Sequence[ExtractedClaim],
     scope_of: dict[int, str],
-    origin: str,
+    origin_of: dict[int, str],
     tolerance: float,
 ) -> list[Claim]:
     """Add the document's claims; a claim already stored (same fingerprint) is kept as is,
@@ -151,7 +152,7 @@ def add_claims(
             location=extracted.location,
             scope=scope_of[index],
             speaker=extracted.speaker,
-            origin=extracted.speaker or origin,
+            origin=origin_of[index],
             quote=extracted.quote,
             start=extracted.start,
             end=extracted.end,
@@ -289,4 +290,35 @@ def claims_of_document(session: Session, *, document_id: int) -> list[Claim]:
         session.exec(
             select(Claim).where(Claim.document_id == document_id).order_by(col(Claim.id))
         ).all()
+    )
+
+
+def propositions(session: Session) -> list[tuple[str, str, list[Claim]]]:
+    """Every (kind, scope) with its claims, in a stable order."""
+    rows = session.exec(
+        select(Claim).order_by(col(Claim.kind), col(Claim.scope), col(Claim.id))
+    ).all()
+    grouped: dict[tuple[str, str], list[Claim]] = {}
+    for claim in rows:
+        grouped.setdefault((claim.kind, claim.scope), []).append(claim)
+    return [(kind, scope, claims) for (kind, scope), claims in grouped.items()]
+
+
+def set_verdict(
+    session: Session, *, claim_id: int, verdict: ClaimStatus, note: str, reviewer: str
+) -> StatusEvent:
+    """A reviewer's verdict (confirmed or refuted): it sticks, verification never changes it."""
+    if not verdict.is_verdict:
+        raise ValueError(f"a verdict is confirmed or refuted, not {verdict.value}")
+    if not note.strip():
+        raise ValueError("a verdict needs a note saying why")
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"no claim #{claim_id}")
+    return add_event(
+        session,
+        claim=claim,
+        new_status=verdict.value,
+        reason=note.strip(),
+        actor=f"reviewer {reviewer}",
     )

@@ -17,6 +17,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from pipeline.dates import find_full_dates, parse_dateline
 from pipeline.errors import InputError
+from pipeline.origins import wire_credit
 from schemas.enums import DateSource
 from schemas.records import NormalisedArticle
 
@@ -252,6 +253,7 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
         byline=byline,
         published=published,
         date_source=source,
+        wire=wire_credit("\n".join(lines), byline),
     )
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from spacy.language import Language
 from sqlmodel import Session
 
-from pipeline import ledger
+from pipeline import duplicates, ledger
 from pipeline.extract import extract_claims
 from pipeline.normalise import normalise
+from pipeline.origins import origin_of_speaker
 from pipeline.verify import scope_of, verify_document
 from schemas.enums import DocumentState
 from schemas.records import NormalisedArticle
+from schemas.tables import Document
 
 _ORDER = [s.value for s in DocumentState]
 
@@ -46,19 +48,35 @@ def extract_stage(
     article = NormalisedArticle(
         text=document.text or "", published=document.published, outlet=document.outlet
     )
+    minhash = duplicates.signature(article.text)
+    original = duplicates.find_original(session, document=document, minhash=minhash)
+    document.copy_of_id = original.id if original is not None else None
+    duplicates.register(session, document=document, minhash=minhash)
+    voice = document_origin(document, original)
     claims = extract_claims(article, nlp)
-    origin = document.outlet or f"unknown outlet (document #{document.id})"
     stored = ledger.add_claims(
         session,
         document=document,
         claims=claims,
         scope_of={i: scope_of(c) for i, c in enumerate(claims)},
-        origin=origin,
+        origin_of={i: origin_of_speaker(c.speaker) or voice for i, c in enumerate(claims)},
         tolerance=tolerance,
     )
     document.claim_count = len(stored)
     ledger.set_state(session, document=document, state=DocumentState.EXTRACTED)
     return len(stored)
+
+
+def document_origin(document: Document, original: Document | None) -> str:
+    """Who speaks when the article speaks in its own voice: the origin of the article it
+    copies, else the credited wire agency, else its outlet."""
+    if original is not None:
+        # Every copy takes the original's origin, so a group has one origin whatever
+        # credit each copy carries.
+        return document_origin(original, None)
+    if document.wire:
+        return document.wire
+    return document.outlet or f"unknown outlet (document #{document.id})"
 
 
 def verify_stage(

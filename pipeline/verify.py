@@ -162,10 +162,11 @@ def decide(
 ) -> dict[int, Decision]:
     """The status every claim of one proposition should have, with the reason."""
     decisions: dict[int, Decision] = {}
+    evidence = [c for c in claims if c.status != ClaimStatus.REFUTED.value]
     for claim in claims:
         if ClaimStatus(claim.status).is_verdict:
             continue
-        others = [o for o in claims if o.id != claim.id]
+        others = [o for o in evidence if o.id != claim.id]
         if claim.kind == ClaimKind.DRILL_END_DATE.value:
             decisions[claim.id] = _decide_fixed(claim, others)
         else:
@@ -215,37 +216,39 @@ def _differs(a: View, b: View, tolerance: float) -> bool:
     return abs(ca - cb) > tolerance * max(ca, cb)
 
 
+def _reports_extension(view: View) -> bool:
+    """'extended' with no date, or 'extended past D' (more_than D)."""
+    return view.extension or (view.value_date is not None and view.qualifier == "more_than")
+
+
 def _decide_fixed(claim: View, others: list[View]) -> Decision:
-    extensions = [
-        o
-        for o in others
-        if o.extension
-        and o.as_of is not None
-        and claim.as_of is not None
-        and o.as_of >= claim.as_of
-        and not claim.extension
-    ]
-    if claim.value_date is not None:
-        extensions += [
+    """The drills' end date is a fixed fact: disputed by a different date, superseded by
+    a later report that the drills were extended."""
+    if not _reports_extension(claim):
+        extensions = [
             o
             for o in others
-            if o.value_date is not None
-            and o.qualifier == "more_than"
-            and claim.qualifier != "more_than"
-            and o.value_date >= claim.value_date
+            if _reports_extension(o)
+            and (o.as_of or date.min) >= (claim.as_of or date.min)
+            and (
+                o.value_date is None or claim.value_date is None or o.value_date >= claim.value_date
+            )
         ]
-    if extensions:
-        newest = max(extensions, key=lambda o: (o.as_of or date.min, o.id))
-        return Decision(
-            ClaimStatus.SUPERSEDED,
-            f"superseded: the drills were later reported extended, {newest.describe()}",
-            newest.id,
-        )
-    if claim.extension or claim.value_date is None:
-        peers = [o for o in others if o.extension]
-        return _agree_or_dispute(claim, peers, [])
+        if extensions:
+            newest = max(extensions, key=lambda o: (o.as_of or date.min, o.id))
+            return Decision(
+                ClaimStatus.SUPERSEDED,
+                f"superseded: the drills were later reported extended, {newest.describe()}",
+                newest.id,
+            )
+    if claim.value_date is None:
+        return _agree_or_dispute(claim, [o for o in others if _reports_extension(o)], [])
     mine = _date_interval(claim)
-    dated = [o for o in others if o.value_date is not None]
+    if _reports_extension(claim):
+        peers = [o for o in others if _reports_extension(o)]
+        agreeing = [o for o in peers if o.value_date is None or overlaps(mine, _date_interval(o))]
+        return _agree_or_dispute(claim, agreeing, [])
+    dated = [o for o in others if o.value_date is not None and not _reports_extension(o)]
     agreeing = [o for o in dated if overlaps(mine, _date_interval(o))]
     conflicts = [
         o for o in dated if o.origin != claim.origin and not overlaps(mine, _date_interval(o))
@@ -305,29 +308,40 @@ def verify_document(
     propositions = sorted(
         {(c.kind, c.scope) for c in ledger.claims_of_document(session, document_id=document_id)}
     )
-    changes = 0
-    for kind, scope in propositions:
-        _lock_proposition(session, f"{kind}:{scope}")
-        rows = ledger.claims_in_scope(session, kind=kind, scope=scope)
-        claims = [claim for claim, _ in rows]
-        with_history = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
-        decisions = decide(
-            [view_of(c) for c in claims], tolerance=tolerance, same_moment_days=same_moment_days
+    return sum(
+        verify_proposition(
+            session, kind=kind, scope=scope, tolerance=tolerance, same_moment_days=same_moment_days
         )
-        for claim in claims:
-            decision = decisions.get(claim.id)  # type: ignore[arg-type]
-            if decision is None:
-                continue
-            if decision.status.value == claim.status and claim.id in with_history:
-                continue
-            ledger.add_event(
-                session,
-                claim=claim,
-                new_status=decision.status.value,
-                reason=decision.reason,
-                cause_claim_id=decision.cause,
-            )
-            changes += 1
+        for kind, scope in propositions
+    )
+
+
+def verify_proposition(
+    session: Session, *, kind: str, scope: str, tolerance: float = 0.10, same_moment_days: int = 3
+) -> int:
+    """Recompute the statuses of one proposition's claims; write an event for each change."""
+    _lock_proposition(session, f"{kind}:{scope}")
+    rows = ledger.claims_in_scope(session, kind=kind, scope=scope)
+    claims = [claim for claim, _ in rows]
+    with_history = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
+    decisions = decide(
+        [view_of(c) for c in claims], tolerance=tolerance, same_moment_days=same_moment_days
+    )
+    changes = 0
+    for claim in claims:
+        decision = decisions.get(claim.id)  # type: ignore[arg-type]
+        if decision is None:
+            continue
+        if decision.status.value == claim.status and claim.id in with_history:
+            continue
+        ledger.add_event(
+            session,
+            claim=claim,
+            new_status=decision.status.value,
+            reason=decision.reason,
+            cause_claim_id=decision.cause,
+        )
+        changes += 1
     return changes
 
 
@@ -337,3 +351,57 @@ def _lock_proposition(session: Session, key: str) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+# --- the consolidated view ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One proposition as an editor reads it (lowest credible, best, highest)."""
+
+    kind: str
+    scope: str
+    state: str
+    claims: int
+    current: int
+    origins: tuple[str, ...]
+    low: str
+    best: str
+    high: str
+
+
+_STATE_ORDER = ("refuted", "disputed", "confirmed", "corroborated", "unconfirmed", "superseded")
+
+
+def summarise(kind: str, scope: str, claims: list[View]) -> Summary:
+    """Current claims are those neither superseded nor refuted; the state is the most
+    telling status among them (disputed before corroborated before unconfirmed)."""
+    current = [c for c in claims if c.status not in ("superseded", "refuted")] or claims
+    statuses = {c.status for c in current}
+    state = next(s for s in (*_STATE_ORDER, "unconfirmed") if s in statuses or s == "unconfirmed")
+    origins = tuple(sorted({c.origin for c in current}))
+    if kind == ClaimKind.DRILL_END_DATE.value:
+        dated = sorted(c.value_date for c in current if c.value_date is not None)
+        extended = any(_reports_extension(c) for c in current)
+        if dated:
+            low, high = dated[0].isoformat(), dated[-1].isoformat()
+            best = dated[len(dated) // 2].isoformat()
+        else:
+            low = best = high = "-"
+        if extended:
+            high = "extended" if high == "-" else f"after {high} (extended)"
+        return Summary(kind, scope, state, len(claims), len(current), origins, low, best, high)
+    figures = [c for c in current if c.value is not None]
+    if not figures:
+        return Summary(kind, scope, state, len(claims), len(current), origins, "-", "-", "-")
+    lows = [c.value for c in figures if c.value is not None]
+    highs = [c.value_high or c.value for c in figures if c.value is not None]
+    centrals = sorted(_central(c) for c in figures)
+    middle = centrals[len(centrals) // 2]
+    open_ended = any(c.qualifier in ("more_than", "at_least") and not c.value_high for c in figures)
+    high = f"{max(highs):,}" + ("+" if open_ended else "")
+    return Summary(
+        kind, scope, state, len(claims), len(current), origins,
+        f"{min(lows):,}", f"{round(middle):,}", high,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from schemas.enums import (
     Qualifier,
 )
 from schemas.records import ExtractedClaim, NormalisedArticle
-from schemas.tables import Claim, Document, DocumentSource, StatusEvent
+from schemas.tables import Claim, Document, DocumentBand, DocumentSource, StatusEvent
 
 __all__ = [
     "CasualtyType",
@@ -18,6 +18,7 @@ __all__ = [
     "ClaimStatus",
     "DateSource",
     "Document",
+    "DocumentBand",
     "DocumentSource",
     "DocumentState",
     "ExtractedClaim",

@@ -19,6 +19,7 @@ class NormalisedArticle:
     byline: str | None = None
     published: date | None = None
     date_source: DateSource = DateSource.NONE
+    wire: str | None = None  # the wire agency credited for the text (AFP, Reuters, ...)
 
 
 @dataclass(frozen=True, slots=True)

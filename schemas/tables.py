@@ -36,6 +36,12 @@ class Document(DocumentBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     text: str | None = Field(default=None, sa_type=Text)
+    #: The wire agency the article credits (AFP, Reuters, ...), if any.
+    wire: str | None = Field(default=None, max_length=60)
+    #: The earlier document this one nearly duplicates (republished wire copy).
+    copy_of_id: int | None = Field(default=None, foreign_key="document.id")
+    #: MinHash signature of the text's word shingles, for near-duplicate detection.
+    minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -49,6 +55,19 @@ class DocumentSource(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
     )
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class DocumentBand(SQLModel, table=True):
+    """Locality-sensitive hashing buckets of a document's MinHash: documents that share a
+    bucket in any band are candidate near-duplicates (an indexed lookup, not a scan)."""
+
+    __tablename__ = "document_band"
+
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    )
+    band: int = Field(primary_key=True)
+    bucket: int = Field(sa_type=BigInteger, index=True)
 
 
 class ClaimBase(SQLModel):

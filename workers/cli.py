@@ -454,6 +454,79 @@ def show(claim_id: int) -> None:
 
 
 @main.command()
+@click.argument("claim_id", type=int)
+@click.option("--verdict", type=click.Choice(["confirmed", "refuted"]), required=True)
+@click.option("--note", required=True, help="Why: the evidence, in words.")
+@click.option("--reviewer", default=None, help="Who (default: the login name).")
+@friendly
+def review(claim_id: int, verdict: str, note: str, reviewer: str | None) -> None:
+    """Set a reviewer's verdict on a claim. It sticks: verification never overwrites it.
+
+    \b
+    Example:
+      claimtrack review 12 --verdict confirmed --note "Satellite images, Maxar, 16 Feb"
+    """
+    import getpass
+
+    from pipeline.verify import verify_proposition
+
+    settings = _settings()
+    engine = open_ledger(settings.ledger_url)
+    with session(engine) as s:
+        try:
+            event = ledger.set_verdict(
+                s, claim_id=claim_id, verdict=ClaimStatus(verdict), note=note,
+                reviewer=reviewer or getpass.getuser(),
+            )  # fmt: skip
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+        claim = ledger.get_claim(s, claim_id=claim_id).claim
+        changed = verify_proposition(
+            s, kind=claim.kind, scope=claim.scope, tolerance=settings.agree_tolerance,
+            same_moment_days=settings.same_moment_days,
+        )  # fmt: skip
+        s.commit()
+    click.echo(f"claim #{claim_id}: {event.old_status} -> {event.new_status} ({event.actor})")
+    if changed:
+        click.echo(f"{changed} other claims of the same proposition changed status")
+
+
+@main.command()
+@click.option("--kind", type=click.Choice([k.value for k in ClaimKind]), default=None)
+@friendly
+def propositions(kind: str | None) -> None:
+    """Each proposition (kind and scope) with its claims, independent origins, the current
+    lowest / best / highest figure and its state.
+
+    \b
+    Example:
+      claimtrack propositions --kind troop_count
+    """
+    from pipeline.verify import summarise, view_of
+
+    engine = open_ledger(_settings().ledger_url)
+    with session(engine) as s:
+        groups = [g for g in ledger.propositions(s) if kind is None or g[0] == kind]
+    if not groups:
+        click.echo("  (none)")
+    for group_kind, scope, claims in groups:
+        summary = summarise(group_kind, scope, [view_of(c) for c in claims])
+        click.echo(f"{group_kind} / {scope}: {summary.state.upper()}")
+        click.echo(f"  low {summary.low}   best {summary.best}   high {summary.high}")
+        click.echo(
+            f"  {summary.claims} claims ({summary.current} current) from "
+            f"{len(summary.origins)} origins: {', '.join(summary.origins)}"
+        )
+        for claim in claims:
+            record = {"value": claim.value_date.isoformat() if claim.value_date else claim.value,
+                      "value_high": claim.value_high, "qualifier": claim.qualifier,
+                      "casualty_type": None, "flags": claim.flags}  # fmt: skip
+            click.echo(
+                f"    #{claim.id:<5} {claim.status:<13} {_figure(record):<24} {claim.origin}"
+            )
+
+
+@main.command()
 @click.option("--state", type=click.Choice([s.value for s in DocumentState]), default=None)
 @friendly
 def documents(state: str | None) -> None:

@@ -33,7 +33,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     verbs = f"(?i:{alternation('reporting_verbs')})"  # "Kyiv Says ..." in a headline too
     aux = r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+)\s+)*"
     speaker = (
-        r"(?P<s>(?:the\s+[\w'’-]|[A-Z\u201c\"])[^,;:\u201c\u201d\"()]*?"
+        # "the ministry", "Ukraine's military", or "defence ministry spokesman Igor K."
+        # (not a conjunction: in "..., while Moscow insists ..." Moscow speaks for its clause)
+        r"(?P<s>(?:the\s+[\w'’-]|[A-Z\u201c\"]|(?!(?:while|and|but|as|although|though|because|"
+        r"since|when|where|whereas|which|who|that|so|if|after|before|even|yet|or|nor|with)\b)"
+        r"(?:[a-z][\w'’-]*\s+){1,4}(?=[A-Z]))"
+        r"[^,;:\u201c\u201d\"()]*?"
         r"(?:\([^)]*\)[^,;:\u201c\u201d\"]*?)?)"
     )
     name = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}"
