@@ -210,3 +210,40 @@ def test_reprocessing_changes_nothing(engine: Engine) -> None:
     for file_name, raw in scenario.articles.items():
         _process(engine, file_name, raw)
     assert _outcome(engine) == before
+
+
+def test_two_workers_verifying_at_once_agree_with_one(engine: Engine, tmp_path) -> None:
+    """Many documents of one proposition verified from two threads at once end where one
+    thread alone ends (verification is serialised per proposition)."""
+    import threading
+
+    figures = [100_000, 100_000, 60_000, 105_000, 190_000, 98_000, 100_000, 61_000]
+    articles = {
+        f"c{i}.txt": article(f"Report number {i}", f"Outlet {i}", "February 15, 2022",
+                             f"Analysts at desk {i} say Russia has {n:,} troops near Ukraine's border.")
+        for i, n in enumerate(figures)
+    }  # fmt: skip
+    names = list(articles)
+    errors: list[BaseException] = []
+
+    def work(part: list[str]) -> None:
+        try:
+            for name in part:
+                _process(engine, name, articles[name])
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(names[i::2],)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    concurrent = {k: v[0] for k, v in _outcome(engine).items()}
+
+    sequential = open_ledger(f"sqlite:///{tmp_path / 'sequential.db'}")
+    for name in names:
+        _process(sequential, name, articles[name])
+    assert concurrent == {k: v[0] for k, v in _outcome(sequential).items()}
+    assert set(concurrent.values()) == {"disputed"}  # 60,000 and 190,000 conflict with the rest
+    sequential.dispose()
