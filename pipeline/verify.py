@@ -158,13 +158,18 @@ def _days_apart(a: View, b: View) -> int:
 
 
 def decide(
-    claims: list[View], *, tolerance: float = 0.10, same_moment_days: int = 3
+    claims: list[View],
+    *,
+    tolerance: float = 0.10,
+    same_moment_days: int = 3,
+    only: set[int] | None = None,
 ) -> dict[int, Decision]:
-    """The status every claim of one proposition should have, with the reason."""
+    """The status every claim of one proposition should have, with the reason (for the
+    claims in ``only`` when given; the others are still evidence)."""
     decisions: dict[int, Decision] = {}
     evidence = [c for c in claims if c.status != ClaimStatus.REFUTED.value]
     for claim in claims:
-        if ClaimStatus(claim.status).is_verdict:
+        if ClaimStatus(claim.status).is_verdict or (only is not None and claim.id not in only):
             continue
         others = [o for o in evidence if o.id != claim.id]
         if claim.kind == ClaimKind.DRILL_END_DATE.value:
@@ -172,6 +177,40 @@ def decide(
         else:
             decisions[claim.id] = _decide_changing(claim, others, tolerance, same_moment_days)
     return decisions
+
+
+def may_change(
+    claim: View, new: list[View], *, tolerance: float = 0.10, same_moment_days: int = 3
+) -> bool:
+    """Whether adding the ``new`` claims can change ``claim``'s status.
+
+    For figures that change over time the statuses only move forward as claims are added
+    (unconfirmed -> corroborated -> disputed -> superseded), so a claim needs a fresh
+    decision only when a new claim could move it: a later, different figure (supersedes),
+    an agreeing one while it is unconfirmed, a conflicting one from another origin while it
+    is not yet disputed. Everything else is left as decided; ``decide`` on the whole set
+    gives the same statuses.
+    """
+    if claim.kind == ClaimKind.DRILL_END_DATE.value or claim.value is None:
+        return True  # few claims; always decided afresh
+    if ClaimStatus(claim.status).is_verdict or claim.status == ClaimStatus.SUPERSEDED.value:
+        return False
+    mine = _count_interval(claim, tolerance)
+    for other in new:
+        if other.value is None or other.status == ClaimStatus.REFUTED.value:
+            continue
+        if claim.as_of and other.as_of and (other.as_of - claim.as_of).days > same_moment_days:
+            if _differs(claim, other, tolerance):
+                return True
+            continue
+        if _days_apart(claim, other) > same_moment_days:
+            continue
+        agree = overlaps(mine, _count_interval(other, tolerance))
+        if claim.status == ClaimStatus.UNCONFIRMED.value and agree:
+            return True
+        if not agree and other.origin != claim.origin and claim.status != "disputed":
+            return True
+    return False
 
 
 def _decide_changing(claim: View, others: list[View], tolerance: float, window: int) -> Decision:
@@ -317,16 +356,33 @@ def verify_document(
 
 
 def verify_proposition(
-    session: Session, *, kind: str, scope: str, tolerance: float = 0.10, same_moment_days: int = 3
+    session: Session,
+    *,
+    kind: str,
+    scope: str,
+    tolerance: float = 0.10,
+    same_moment_days: int = 3,
+    full: bool = False,
 ) -> int:
-    """Recompute the statuses of one proposition's claims; write an event for each change."""
+    """Recompute the statuses of one proposition's claims; write an event for each change.
+
+    Only new claims and the claims they can affect are decided again (``may_change``);
+    ``full`` decides every claim, as after a reviewer's verdict."""
     _lock_proposition(session, f"{kind}:{scope}")
     rows = ledger.claims_in_scope(session, kind=kind, scope=scope)
     claims = [claim for claim, _ in rows]
     with_history = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
-    decisions = decide(
-        [view_of(c) for c in claims], tolerance=tolerance, same_moment_days=same_moment_days
-    )
+    views = [view_of(c) for c in claims]
+    new = [v for v in views if v.id not in with_history]
+    only: set[int] | None = None
+    if not full and new and len(new) < len(views):
+        only = {v.id for v in new} | {
+            v.id
+            for v in views
+            if v.id in with_history
+            and may_change(v, new, tolerance=tolerance, same_moment_days=same_moment_days)
+        }
+    decisions = decide(views, tolerance=tolerance, same_moment_days=same_moment_days, only=only)
     changes = 0
     for claim in claims:
         decision = decisions.get(claim.id)  # type: ignore[arg-type]

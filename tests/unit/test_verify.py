@@ -124,3 +124,35 @@ def test_different_scopes_are_different_propositions() -> None:
         return ExtractedClaim("troop_count", 30_000, "exact", "q", 0, 1, location=location)
 
     assert scope_of(claim("in Belarus")) != scope_of(claim("near Ukraine's border"))
+
+
+from dataclasses import replace  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipeline.verify import may_change  # noqa: E402
+
+_claim = st.tuples(
+    st.sampled_from([60_000, 90_000, 100_000, 110_000, 130_000, 190_000]),
+    st.sampled_from(["exact", "approx", "more_than", "up_to", "less_than"]),
+    st.sampled_from(["A", "B", "C"]),
+    st.integers(min_value=0, max_value=20),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_claim, min_size=1, max_size=9))
+def test_incremental_verification_equals_deciding_everything(raw: list[tuple]) -> None:
+    """Deciding only new claims and those they can affect, arrival by arrival, ends where
+    deciding the whole set ends."""
+    arrived: list[View] = []
+    for i, (value, qualifier, origin, day) in enumerate(raw, start=1):
+        new = troops(i, value, origin, qualifier, as_of=D + timedelta(days=day))
+        only = {new.id} | {v.id for v in arrived if may_change(v, [new])}
+        arrived.append(new)
+        for claim_id, decision in decide(arrived, only=only).items():
+            arrived = [replace(v, status=decision.status.value) if v.id == claim_id else v for v in arrived]
+    incremental = {v.id: v.status for v in arrived}
+    assert incremental == statuses(arrived)
