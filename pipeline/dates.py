@@ -117,6 +117,8 @@ def resolve(expression: str, reference: date | None) -> date | None:
                 candidates.append(result.replace(year=year))
             except ValueError:
                 continue
+        if not candidates:
+            return None  # "February 29" in no nearby leap year: no such day
         result = min(candidates, key=lambda d: abs((d - reference).days))
     return result
 

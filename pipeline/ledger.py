@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -275,13 +275,13 @@ def document_states(session: Session, *, ids: Sequence[int]) -> dict[int, str]:
     return {int(i): s for i, s in rows if i is not None}
 
 
-def unfinished_documents(session: Session) -> list[int]:
-    """Documents recorded but not yet verified or failed: what reconcile re-enqueues."""
-    rows = session.exec(
-        select(Document.id)
-        .where(col(Document.state).not_in(TERMINAL_STATES))
-        .order_by(col(Document.id))
-    ).all()
+def unfinished_documents(session: Session, *, idle_seconds: float = 0) -> list[int]:
+    """Documents recorded but not yet verified or failed, untouched for ``idle_seconds``:
+    what reconcile sends again."""
+    query = select(Document.id).where(col(Document.state).not_in(TERMINAL_STATES))
+    if idle_seconds > 0:
+        query = query.where(col(Document.updated_at) < utcnow() - timedelta(seconds=idle_seconds))
+    rows = session.exec(query.order_by(col(Document.id))).all()
     return [int(i) for i in rows if i is not None]
 
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         default=0.5, description="A file must stop growing this long before it is ingested."
     )
     worker_concurrency: int = Field(default=1, description="Worker processes started by `up`.")
+    stuck_seconds: float = Field(
+        default=600, description="An unfinished document untouched this long is sent again."
+    )
     agree_tolerance: float = Field(
         default=0.10, description="Relative band around an exact figure when comparing claims."
     )

@@ -166,3 +166,12 @@ def pipeline_env(tmp_path: Path, ledger_url: str, broker_url: str) -> dict[str, 
         PYTHONPATH=str(ROOT),
     )
     return env
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app (used by the watcher to enqueue) at ``url`` and
+    forget pooled connections to any previous broker."""
+    from workers.celery_app import app
+
+    app.conf.broker_url = url
+    app._after_fork()  # Celery's own reset of its connection and producer pools

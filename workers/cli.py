@@ -192,15 +192,17 @@ def watch() -> None:
     """
     import threading
 
-    from workers.stack import reconcile
     from workers.tasks import enqueue
     from workers.watcher import Inbox, Watcher
 
     _logging(verbose=True)
     settings = _settings()
     engine = open_ledger(settings.ledger_url)
-    watcher = Watcher(Inbox(settings, engine, enqueue), settle_seconds=settings.settle_seconds)
-    reconcile(engine, enqueue)
+    inbox = Inbox(settings, engine, enqueue)
+    watcher = Watcher(
+        inbox, settle_seconds=settings.settle_seconds, stuck_seconds=settings.stuck_seconds
+    )
+    inbox.reconcile(idle_seconds=settings.stuck_seconds)
     click.echo(f"watching {settings.inbox.resolve()} (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
         watcher.run(threading.Event())
@@ -229,19 +231,23 @@ def flower() -> None:
 
 
 @main.command()
+@click.option("--idle", "idle_seconds", type=float, default=0, show_default=True,
+              help="Only documents untouched for this many seconds.")  # fmt: skip
 @friendly
-def reconcile() -> None:
-    """Queue again every document recorded but not finished. Safe to run at any time.
+def reconcile(idle_seconds: float) -> None:
+    """Queue again every document recorded but not finished (never enqueued, or stuck in
+    a stage). Safe to run at any time: tasks are idempotent.
 
     \b
     Example:
-      claimtrack reconcile
+      claimtrack reconcile --idle 300
     """
-    from workers.stack import reconcile as reconcile_documents
     from workers.tasks import enqueue
+    from workers.watcher import Inbox
 
-    engine = open_ledger(_settings().ledger_url)
-    click.echo(f"queued {reconcile_documents(engine, enqueue)} unfinished documents")
+    settings = _settings()
+    inbox = Inbox(settings, open_ledger(settings.ledger_url), enqueue)
+    click.echo(f"queued {inbox.reconcile(idle_seconds=idle_seconds)} unfinished documents")
 
 
 @main.command()

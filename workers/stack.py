@@ -86,8 +86,12 @@ class Stack:
 
         os.environ["CLAIMTRACK_BROKER_URL"] = self.broker_url
         inbox = Inbox(self.settings, self.engine, enqueue)
-        self.watcher = Watcher(inbox, settle_seconds=self.settings.settle_seconds)
-        reconcile(self.engine, enqueue)
+        self.watcher = Watcher(
+            inbox,
+            settle_seconds=self.settings.settle_seconds,
+            stuck_seconds=self.settings.stuck_seconds,
+        )
+        inbox.reconcile()  # whatever is unfinished was interrupted by the last stop
         self._thread = threading.Thread(target=self.watcher.run, args=(self.stop_event,),
                                         name="watcher", daemon=True)  # fmt: skip
         self._thread.start()
@@ -163,21 +167,6 @@ class Stack:
             self.redis.stop()
         if self.engine is not None:
             self.engine.dispose()
-
-
-def reconcile(engine: Engine, enqueue: object) -> int:
-    """Send again every document that is recorded but not finished (never enqueued, or
-    stuck in a stage). Tasks are idempotent, so sending one twice is harmless."""
-    with session(engine) as s:
-        unfinished = ledger.unfinished_documents(s)
-    sent = 0
-    for document_id in unfinished:
-        try:
-            enqueue(document_id)  # type: ignore[operator]
-            sent += 1
-        except Exception as exc:
-            log.warning("could not enqueue document #%s: %s", document_id, exc)
-    return sent
 
 
 def copy_into(inbox: Path, files: Iterable[Path]) -> list[Path]:

@@ -165,6 +165,14 @@ class Inbox:
                 s.commit()
         return True
 
+    def reconcile(self, *, idle_seconds: float = 0) -> int:
+        """Send again every unfinished document untouched for ``idle_seconds``: recorded but
+        never enqueued (the broker was down), or stuck in a stage (its worker died, its
+        message was lost). Tasks are idempotent, so a document sent twice is done once."""
+        with session(self.engine) as s:
+            unfinished = ledger.unfinished_documents(s, idle_seconds=idle_seconds)
+        return sum(self.send(document_id) for document_id in unfinished)
+
     def resend_received(self) -> int:
         """Send documents recorded but never handed to the broker."""
         with session(self.engine) as s:
@@ -229,8 +237,16 @@ class _Events(FileSystemEventHandler):
 class Watcher:
     """Watches the inbox and takes each file once it has settled."""
 
-    def __init__(self, inbox: Inbox, *, settle_seconds: float, rescan_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        *,
+        settle_seconds: float,
+        rescan_seconds: float = 5.0,
+        stuck_seconds: float = 600.0,
+    ) -> None:
         self.inbox = inbox
+        self.stuck_seconds = stuck_seconds
         self.settle = settle_seconds
         self.rescan_seconds = rescan_seconds
         self._pending: dict[Path, tuple[int, int, float]] = {}
@@ -278,6 +294,13 @@ class Watcher:
         self.outcomes.extend(outcomes)
         return outcomes
 
+    @staticmethod
+    def _safely(work: Callable[[], object]) -> None:
+        try:
+            work()
+        except Exception:  # the ledger may be briefly unreachable; try again next round
+            log.exception("periodic resend failed")
+
     def run(self, stop: threading.Event, *, tick: float = 0.1) -> None:
         self.inbox.prepare()
         observer = Observer()
@@ -287,13 +310,17 @@ class Watcher:
         try:
             self._rescan()  # files already waiting
             self.inbox.resend_received()
-            last_rescan = time.monotonic()
+            last_rescan = last_reconcile = time.monotonic()
             while not stop.is_set():
                 self.poll_once()
-                if time.monotonic() - last_rescan >= self.rescan_seconds:
+                now = time.monotonic()
+                if now - last_rescan >= self.rescan_seconds:
                     self._rescan()
-                    self.inbox.resend_received()
-                    last_rescan = time.monotonic()
+                    self._safely(self.inbox.resend_received)
+                    last_rescan = now
+                if now - last_reconcile >= max(self.stuck_seconds / 4, 1.0):
+                    self._safely(lambda: self.inbox.reconcile(idle_seconds=self.stuck_seconds))
+                    last_reconcile = now
                 stop.wait(tick)
         finally:
             observer.stop()

@@ -19,7 +19,7 @@ from pipeline import ledger
 from pipeline.database import session
 from pipeline.settings import load_settings
 from schemas.enums import ClaimStatus, DocumentState
-from tests.conftest import SEEDS, WorkerProcess, pipeline_env
+from tests.conftest import SEEDS, WorkerProcess, pipeline_env, use_broker
 from workers.cli import main
 from workers.stack import copy_into
 from workers.watcher import Inbox, Watcher
@@ -33,11 +33,10 @@ def running(
     tmp_path: Path, ledger_url: str, engine: Engine, clean_broker: str
 ) -> Iterator[tuple[Inbox, dict[str, str], WorkerProcess]]:
     """A worker process and a watcher thread on a temporary inbox."""
-    from workers.celery_app import app
     from workers.tasks import enqueue
 
     env = pipeline_env(tmp_path, ledger_url, clean_broker)
-    app.conf.broker_url = clean_broker
+    use_broker(clean_broker)
     worker = WorkerProcess(env, tmp_path / "worker.log")
     worker.start()
     settings = load_settings(

@@ -58,3 +58,8 @@ def test_datelines(line: str, expected: date | None) -> None:
 def test_full_dates_in_text() -> None:
     text = "On 15 February 2022, Feb 16 2022 and 2022-02-17; not 31 February 2022 nor 15 February."
     assert find_full_dates(text) == [date(2022, 2, 15), date(2022, 2, 16), date(2022, 2, 17)]
+
+
+@pytest.mark.parametrize("expression", ["February 30", "31 April", "Feb. 29"])
+def test_impossible_days_are_refused_not_a_crash(expression: str) -> None:
+    assert resolve(expression, date(2022, 2, 17)) is None

@@ -153,6 +153,8 @@ def test_incremental_verification_equals_deciding_everything(raw: list[tuple]) -
         only = {new.id} | {v.id for v in arrived if may_change(v, [new])}
         arrived.append(new)
         for claim_id, decision in decide(arrived, only=only).items():
-            arrived = [replace(v, status=decision.status.value) if v.id == claim_id else v for v in arrived]
+            arrived = [
+                replace(v, status=decision.status.value) if v.id == claim_id else v for v in arrived
+            ]
     incremental = {v.id: v.status for v in arrived}
     assert incremental == statuses(arrived)
