@@ -83,25 +83,31 @@ def find_original(session: Session, *, document: Document, minhash: MinHash) -> 
         .distinct()
     ).all()
     roots: set[int] = set()
-    for candidate_id in candidates:
-        candidate = session.get(Document, candidate_id)
-        if candidate is None or candidate.minhash is None:
+    for candidate_id, copy_of_id, signature_bytes in session.exec(
+        select(Document.id, Document.copy_of_id, Document.minhash).where(
+            col(Document.id).in_(candidates)
+        )
+    ).all():
+        if signature_bytes is None or candidate_id is None:
             continue
-        if minhash.jaccard(_from_bytes(candidate.minhash)) >= THRESHOLD:
-            roots.add(candidate.copy_of_id or candidate_id)
+        if minhash.jaccard(_from_bytes(signature_bytes)) >= THRESHOLD:
+            roots.add(copy_of_id or candidate_id)
     if not roots:
         return None
     return session.get(Document, min(roots))
 
 
 def register(session: Session, *, document: Document, minhash: MinHash) -> None:
-    """Store the signature and its band buckets (idempotent)."""
+    """Store the signature; an original (not a copy) also goes into the band index, so the
+    index holds one entry per story, not one per republication. Idempotent."""
     document.minhash = minhash.hashvalues.tobytes()
     session.add(document)
+    if document.copy_of_id is not None:
+        return
     existing = session.exec(
         select(DocumentBand.band).where(DocumentBand.document_id == document.id)
-    ).all()
-    if existing:
+    ).first()
+    if existing is not None:
         return
     for band, bucket in enumerate(band_buckets(minhash)):
         session.add(DocumentBand(document_id=document.id, band=band, bucket=bucket))  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -118,6 +119,15 @@ class View:
     as_of: date | None
     status: str
     extension: bool = False
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> View:
+        """From ``ledger.claim_rows_in_scope``'s columns."""
+        (id_, kind, value, high, value_date, qualifier, origin, as_of, status, flags) = row
+        return cls(
+            int(id_), str(kind), value, high, value_date, str(qualifier), str(origin),
+            as_of, str(status), "extension" in str(flags).split(","),
+        )  # fmt: skip
 
     def describe(self) -> str:
         if self.extension:
@@ -344,15 +354,16 @@ def verify_document(
 ) -> int:
     """Re-verify every proposition the document's claims are about; returns the number of
     status changes written. Safe to repeat: a second run writes nothing."""
-    propositions = sorted(
-        {(c.kind, c.scope) for c in ledger.claims_of_document(session, document_id=document_id)}
-    )
-    return sum(
-        verify_proposition(
-            session, kind=kind, scope=scope, tolerance=tolerance, same_moment_days=same_moment_days
-        )
-        for kind, scope in propositions
-    )
+    claims = ledger.claims_of_document(session, document_id=document_id)
+    decided = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
+    changes = 0
+    for kind, scope in sorted({(c.kind, c.scope) for c in claims}):
+        new = {c.id for c in claims if c.kind == kind and c.scope == scope and c.id not in decided}
+        changes += verify_proposition(
+            session, kind=kind, scope=scope, tolerance=tolerance,
+            same_moment_days=same_moment_days, new_ids=new,  # type: ignore[arg-type]
+        )  # fmt: skip
+    return changes
 
 
 def verify_proposition(
@@ -362,34 +373,38 @@ def verify_proposition(
     scope: str,
     tolerance: float = 0.10,
     same_moment_days: int = 3,
-    full: bool = False,
+    new_ids: set[int] | None = None,
 ) -> int:
     """Recompute the statuses of one proposition's claims; write an event for each change.
 
-    Only new claims and the claims they can affect are decided again (``may_change``);
-    ``full`` decides every claim, as after a reviewer's verdict."""
+    With ``new_ids`` (the claims just added, never decided), only those and the claims
+    they can move are decided again (``may_change``); without, every claim is (as after a
+    reviewer's verdict). Reads only the columns a decision needs."""
     _lock_proposition(session, f"{kind}:{scope}")
-    rows = ledger.claims_in_scope(session, kind=kind, scope=scope)
-    claims = [claim for claim, _ in rows]
-    with_history = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
-    views = [view_of(c) for c in claims]
-    new = [v for v in views if v.id not in with_history]
+    views = [
+        View.from_row(row) for row in ledger.claim_rows_in_scope(session, kind=kind, scope=scope)
+    ]
     only: set[int] | None = None
-    if not full and new and len(new) < len(views):
-        only = {v.id for v in new} | {
+    if new_ids is not None:
+        new = [v for v in views if v.id in new_ids]
+        only = set(new_ids) | {
             v.id
             for v in views
-            if v.id in with_history
+            if v.id not in new_ids
             and may_change(v, new, tolerance=tolerance, same_moment_days=same_moment_days)
         }
     decisions = decide(views, tolerance=tolerance, same_moment_days=same_moment_days, only=only)
+    current = {v.id: v.status for v in views}
+    if new_ids is None:
+        undecided = set(current) - ledger.claims_with_events(session, ids=list(current))
+    else:
+        undecided = set(new_ids)
     changes = 0
-    for claim in claims:
-        decision = decisions.get(claim.id)  # type: ignore[arg-type]
-        if decision is None:
+    for claim_id, decision in sorted(decisions.items()):
+        if decision.status.value == current[claim_id] and claim_id not in undecided:
             continue
-        if decision.status.value == claim.status and claim.id in with_history:
-            continue
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
         ledger.add_event(
             session,
             claim=claim,

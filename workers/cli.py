@@ -489,7 +489,7 @@ def review(claim_id: int, verdict: str, note: str, reviewer: str | None) -> None
         claim = ledger.get_claim(s, claim_id=claim_id).claim
         changed = verify_proposition(
             s, kind=claim.kind, scope=claim.scope, tolerance=settings.agree_tolerance,
-            same_moment_days=settings.same_moment_days, full=True,
+            same_moment_days=settings.same_moment_days,
         )  # fmt: skip
         s.commit()
     click.echo(f"claim #{claim_id}: {event.old_status} -> {event.new_status} ({event.actor})")
