@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -183,6 +183,75 @@ def claim_rows_in_scope(session: Session, *, kind: str, scope: str) -> list[tupl
     return [tuple(row) for row in session.execute(query).all()]
 
 
+_SETTLED = ("superseded", "confirmed", "refuted")
+
+
+def claim_rows_near(
+    session: Session,
+    *,
+    kind: str,
+    scope: str,
+    new_ids: set[int],
+    window_days: int,
+    tolerance: float,
+) -> list[tuple[Any, ...]] | None:
+    """The claims of a proposition that new claims can matter to, without reading the rest:
+    those within the window of the new claims' dates (same moment), later ones that differ
+    from a new figure (they supersede it), and earlier unsettled ones that differ from a new
+    figure (it supersedes them). None when the new claims have no date or no figure, in
+    which case the caller reads the whole proposition."""
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    names = ("id", "kind", "value", "value_high", "value_date", "qualifier", "origin", "as_of",
+             "status", "flags")  # fmt: skip
+    columns = [claim.c[name] for name in names]
+    new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
+    if not new_rows or any(r.as_of is None or r.value is None for r in new_rows):
+        return None
+    low = min(r.as_of for r in new_rows) - timedelta(days=window_days)
+    high = max(r.as_of for r in new_rows) + timedelta(days=window_days)
+    central = case(
+        (claim.c.value_high.is_not(None), (claim.c.value + claim.c.value_high) / 2.0),
+        else_=claim.c.value * 1.0,
+    )
+
+    def differs(value: float) -> Any:
+        return func.abs(central - value) > tolerance * case((central > value, central), else_=value)
+
+    figures = {(r.value + r.value_high) / 2 if r.value_high else float(r.value) for r in new_rows}
+    in_scope = (claim.c.kind == kind, claim.c.scope == scope)
+    query = (
+        sa_select(*columns)
+        .where(*in_scope)
+        .where(
+            or_(
+                claim.c.as_of.between(low, high),
+                claim.c.as_of.is_(None),
+                claim.c.id.in_(new_ids),
+                and_(
+                    claim.c.as_of < low,
+                    claim.c.status.not_in(_SETTLED),
+                    or_(*(differs(f) for f in figures)),
+                ),
+            )
+        )
+    )
+    rows = {row.id: tuple(row) for row in session.execute(query).all()}
+    # A new figure is superseded by the newest later figure that differs from it: one row
+    # each, however many later claims there are.
+    for row in new_rows:
+        figure = (row.value + row.value_high) / 2 if row.value_high else float(row.value)
+        later = session.execute(
+            sa_select(*columns)
+            .where(*in_scope, claim.c.as_of > row.as_of + timedelta(days=window_days))
+            .where(differs(figure))
+            .order_by(claim.c.as_of.desc(), claim.c.id.desc())
+            .limit(1)
+        ).first()
+        if later is not None:
+            rows[later.id] = tuple(later)
+    return [rows[i] for i in sorted(rows)]
+
+
 def claims_with_events(session: Session, *, ids: Sequence[int]) -> set[int]:
     if not ids:
         return set()
@@ -223,8 +292,19 @@ def add_event(
 
 @dataclass(frozen=True)
 class ClaimRow:
-    claim: Claim
-    document: Document
+    """A claim with its document. From ``list_claims`` both are read-only rows with the
+    tables' column names as attributes (no ORM objects: a listing may hold thousands)."""
+
+    claim: Any
+    document: Any
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    file_name: str
+    outlet: str | None
+    published: date | None
 
 
 def list_claims(
@@ -235,17 +315,23 @@ def list_claims(
     limit: int | None = None,
     include_unscored: bool = True,
 ) -> list[ClaimRow]:
-    query = select(Claim, Document).join(Document, col(Document.id) == col(Claim.document_id))
+    claim, document = Claim.__table__, Document.__table__  # type: ignore[attr-defined]
+    query = sa_select(claim, document.c.file_name, document.c.outlet, document.c.published).join(
+        document, document.c.id == claim.c.document_id
+    )
     if status:
-        query = query.where(Claim.status == status)
+        query = query.where(claim.c.status == status)
     if kind:
-        query = query.where(Claim.kind == kind)
+        query = query.where(claim.c.kind == kind)
     if not include_unscored:
-        query = query.where(col(Claim.vague).is_(False))
-    query = query.order_by(col(Claim.kind), col(Claim.id))
+        query = query.where(claim.c.vague.is_(False))
+    query = query.order_by(claim.c.kind, claim.c.id)
     if limit:
         query = query.limit(limit)
-    return [ClaimRow(c, d) for c, d in session.exec(query).all()]
+    return [
+        ClaimRow(row, DocumentInfo(row.document_id, row.file_name, row.outlet, row.published))
+        for row in session.execute(query).all()
+    ]
 
 
 def get_claim(session: Session, *, claim_id: int) -> ClaimRow:

@@ -377,13 +377,20 @@ def verify_proposition(
 ) -> int:
     """Recompute the statuses of one proposition's claims; write an event for each change.
 
-    With ``new_ids`` (the claims just added, never decided), only those and the claims
-    they can move are decided again (``may_change``); without, every claim is (as after a
-    reviewer's verdict). Reads only the columns a decision needs."""
+    With ``new_ids`` (the claims just added, never decided) only the claims near them are
+    read (``ledger.claim_rows_near``) and only those they can move are decided again
+    (``may_change``); without, every claim is read and decided (as after a reviewer's
+    verdict). Only the columns a decision needs are read."""
     _lock_proposition(session, f"{kind}:{scope}")
-    views = [
-        View.from_row(row) for row in ledger.claim_rows_in_scope(session, kind=kind, scope=scope)
-    ]
+    rows = None
+    if new_ids and kind != ClaimKind.DRILL_END_DATE.value:
+        rows = ledger.claim_rows_near(
+            session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
+            tolerance=tolerance,
+        )  # fmt: skip
+    if rows is None:
+        rows = ledger.claim_rows_in_scope(session, kind=kind, scope=scope)
+    views = [View.from_row(row) for row in rows]
     only: set[int] | None = None
     if new_ids is not None:
         new = [v for v in views if v.id in new_ids]
@@ -403,6 +410,14 @@ def verify_proposition(
     for claim_id, decision in sorted(decisions.items()):
         if decision.status.value == current[claim_id] and claim_id not in undecided:
             continue
+        if (
+            new_ids is not None
+            and claim_id not in undecided
+            and _rank(decision.status) <= _rank(ClaimStatus(current[claim_id]))
+        ):
+            # Adding claims only moves a status forward; a lower decision here comes from
+            # reading only the claims near the new ones, not from the evidence.
+            continue
         claim = session.get(Claim, claim_id)
         assert claim is not None
         ledger.add_event(
@@ -414,6 +429,18 @@ def verify_proposition(
         )
         changes += 1
     return changes
+
+
+_RANK = {
+    ClaimStatus.UNCONFIRMED: 0,
+    ClaimStatus.CORROBORATED: 1,
+    ClaimStatus.DISPUTED: 2,
+    ClaimStatus.SUPERSEDED: 3,
+}
+
+
+def _rank(status: ClaimStatus) -> int:
+    return _RANK.get(status, 4)
 
 
 def _lock_proposition(session: Session, key: str) -> None:

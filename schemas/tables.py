@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, LargeBinary, Text
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, Text
 from sqlalchemy import UniqueConstraint as Unique
 from sqlmodel import Field, SQLModel
 
@@ -96,7 +96,12 @@ class ClaimBase(SQLModel):
 
 class Claim(ClaimBase, table=True):
     __tablename__ = "claim"
-    __table_args__ = (Unique("document_id", "fingerprint", name="uq_claim_document_fingerprint"),)
+    __table_args__ = (
+        Unique("document_id", "fingerprint", name="uq_claim_document_fingerprint"),
+        # Verification reads one proposition around a date; listings filter by status.
+        Index("ix_claim_proposition_as_of", "kind", "scope", "as_of"),
+        Index("ix_claim_status_kind", "status", "kind"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(

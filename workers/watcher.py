@@ -217,7 +217,7 @@ def _mtime(entry: os.DirEntry[str]) -> float:
 
 
 class _Events(FileSystemEventHandler):
-    def __init__(self, seen: Callable[[Path], None]) -> None:
+    def __init__(self, seen: Callable[..., None]) -> None:
         self.seen = seen
 
     def on_created(self, event: FileSystemEvent) -> None:
@@ -228,7 +228,8 @@ class _Events(FileSystemEventHandler):
             self.seen(Path(str(event.src_path)))
 
     def on_moved(self, event: FileSystemEvent) -> None:
-        self.seen(Path(str(event.dest_path)))
+        # A file renamed into the inbox was complete before the rename: no need to wait.
+        self.seen(Path(str(event.dest_path)), complete=True)
 
     def on_closed(self, event: FileSystemEvent) -> None:
         self.seen(Path(str(event.src_path)))
@@ -253,11 +254,24 @@ class Watcher:
         self._lock = threading.Lock()
         self.outcomes: list[Outcome] = []
 
-    def _seen(self, path: Path) -> None:
+    def _seen(self, path: Path, complete: bool = False) -> None:
         if path.parent != self.inbox.root or is_ignored(path.name):
             return
         with self._lock:
-            self._pending.setdefault(path, (-1, -1, time.monotonic()))
+            if complete:
+                # Renamed in whole: it counts as settled from the moment it arrived, as
+                # long as it does not change before it is taken.
+                try:
+                    info = path.lstat()
+                except FileNotFoundError:
+                    return
+                self._pending[path] = (
+                    info.st_size,
+                    info.st_mtime_ns,
+                    time.monotonic() - self.settle,
+                )
+            else:
+                self._pending.setdefault(path, (-1, -1, time.monotonic()))
 
     def _rescan(self) -> None:
         for path in self.inbox.waiting():
