@@ -175,3 +175,25 @@ def use_broker(url: str) -> None:
 
     app.conf.broker_url = url
     app._after_fork()  # Celery's own reset of its connection and producer pools
+
+
+def process(engine: Engine, name: str, raw: bytes) -> int:
+    """Record ``raw`` as a document and run the three real stages on it, each in its own
+    transaction, as the worker's tasks do (without the queue). Returns the document id."""
+    from pipeline import ledger, stages
+    from pipeline.database import session
+
+    with session(engine) as s:
+        document, _ = ledger.record_document(s, raw=raw, file_name=name)
+        document_id = document.id
+    assert document_id is not None
+    with session(engine) as s:
+        stages.normalise_stage(s, document_id=document_id)
+        s.commit()
+    with session(engine) as s:
+        stages.extract_stage(s, document_id=document_id, nlp=None, tolerance=0.1)
+        s.commit()
+    with session(engine) as s:
+        stages.verify_stage(s, document_id=document_id, tolerance=0.1, same_moment_days=3)
+        s.commit()
+    return document_id

@@ -12,9 +12,11 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import redis
 from celery import Task, chain
 from celery.signals import worker_process_init
-from sqlalchemy.exc import IntegrityError, OperationalError
+from kombu.exceptions import OperationalError as KombuOperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from pipeline import ledger, stages
@@ -26,6 +28,17 @@ from workers.runtime import reset, runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Errors of the infrastructure, not of the document: never recorded as its failure.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OperationalError,  # SQLAlchemy: lock, lost connection
+    InterfaceError,
+    KombuOperationalError,  # the broker is unreachable (e.g. sending the next task)
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 class PermanentFailure(Exception):
@@ -54,7 +67,13 @@ class PipelineTask(Task):
     ) -> None:
         if isinstance(exc, PermanentFailure) or not args:
             return
-        # Retries exhausted or an unexpected bug: say so on the document, so it is not lost.
+        if isinstance(exc, TRANSIENT):
+            # The broker or the database was away (retries exhausted, or the next step of
+            # the chain could not be sent). The document stays in its stage; reconcile
+            # sends it again. It is not the document's fault, so it is not marked failed.
+            log.warning("document %s left for reconcile after %r", args[0], exc)
+            return
+        # An unexpected bug: say so on the document, so it is not lost in silence.
         try:
             _in_transaction(
                 lambda s: _fail(s, int(args[0]), "processing_error", f"{type(exc).__name__}: {exc}")

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 from pipeline import ledger, stages
 from pipeline.database import migrate, open_ledger, session
 from schemas.tables import Claim, StatusEvent
+from tests.conftest import process
 
 pytestmark = pytest.mark.integration
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
@@ -59,19 +60,7 @@ def test_the_database_refuses_a_duplicate_claim(engine: Engine) -> None:
 
 
 def _process(engine: Engine, path: Path) -> int:
-    with session(engine) as s:
-        doc, _ = ledger.record_document(s, raw=path.read_bytes(), file_name=path.name)
-        document_id = doc.id
-    for step in ("normalise", "extract", "verify"):
-        with session(engine) as s:
-            if step == "normalise":
-                stages.normalise_stage(s, document_id=document_id)
-            elif step == "extract":
-                stages.extract_stage(s, document_id=document_id, nlp=None, tolerance=0.1)
-            else:
-                stages.verify_stage(s, document_id=document_id, tolerance=0.1, same_moment_days=3)
-            s.commit()
-    return document_id
+    return process(engine, path.name, path.read_bytes())
 
 
 def _final(engine: Engine) -> dict[tuple, str]:

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import Engine
 
-from pipeline import ledger, stages
+from pipeline import ledger
 from pipeline.database import open_ledger, session
 from schemas.enums import ClaimStatus
+from tests.conftest import process
 
 pytestmark = pytest.mark.integration
 
@@ -122,22 +123,6 @@ SCENARIOS = {
 }  # fmt: skip
 
 
-def _process(engine: Engine, name: str, raw: bytes) -> None:
-    with session(engine) as s:
-        document, _ = ledger.record_document(s, raw=raw, file_name=name)
-        document_id = document.id
-    assert document_id is not None
-    with session(engine) as s:
-        stages.normalise_stage(s, document_id=document_id)
-        s.commit()
-    with session(engine) as s:
-        stages.extract_stage(s, document_id=document_id, nlp=None, tolerance=0.1)
-        s.commit()
-    with session(engine) as s:
-        stages.verify_stage(s, document_id=document_id, tolerance=0.1, same_moment_days=3)
-        s.commit()
-
-
 def _outcome(engine: Engine) -> dict[tuple[str, str, object], tuple[str, str]]:
     with session(engine) as s:
         result = {}
@@ -153,7 +138,7 @@ def _outcome(engine: Engine) -> dict[tuple[str, str, object], tuple[str, str]]:
 def test_scenario(engine: Engine, name: str) -> None:
     scenario = SCENARIOS[name]
     for file_name, raw in scenario.articles.items():
-        _process(engine, file_name, raw)
+        process(engine, file_name, raw)
     outcome = _outcome(engine)
     assert {k: v[0] for k, v in outcome.items()} == scenario.expected
     for key, words in scenario.reasons.items():
@@ -163,7 +148,7 @@ def test_scenario(engine: Engine, name: str) -> None:
 def test_wire_copies_are_found_without_a_credit(engine: Engine) -> None:
     scenario = SCENARIOS["one wire story republished is one origin"]
     for file_name, raw in scenario.articles.items():
-        _process(engine, file_name, raw)
+        process(engine, file_name, raw)
     with session(engine) as s:
         docs = {d.file_name: d for d in ledger.list_documents(s)}
     assert docs["w1.txt"].wire == "AFP" and docs["w1.txt"].copy_of_id is None
@@ -172,13 +157,13 @@ def test_wire_copies_are_found_without_a_credit(engine: Engine) -> None:
 
 
 def test_a_reviewer_verdict_sticks(engine: Engine) -> None:
-    _process(engine, "a.txt", SCENARIOS["exact and more-than agree"].articles["a.txt"])
+    process(engine, "a.txt", SCENARIOS["exact and more-than agree"].articles["a.txt"])
     with session(engine) as s:
         (row,) = ledger.list_claims(s)
         ledger.set_verdict(s, claim_id=row.claim.id, verdict=ClaimStatus.CONFIRMED,  # type: ignore[arg-type]
                            note="Matches satellite imagery", reviewer="editor")  # fmt: skip
         s.commit()
-    _process(engine, "c.txt", article("A lower figure", "Evening Courier", "February 15, 2022",
+    process(engine, "c.txt", article("A lower figure", "Evening Courier", "February 15, 2022",
                                       "Kyiv says Russia has only 50,000 troops near the border."))  # fmt: skip
     outcome = _outcome(engine)
     assert outcome[("a.txt", "troop_count", 100000)][0] == "confirmed"
@@ -197,7 +182,7 @@ def test_every_arrival_order_gives_the_same_statuses(tmp_path, name: str) -> Non
     for number, order in enumerate(itertools.permutations(scenario.articles)):
         engine = open_ledger(f"sqlite:///{tmp_path / f'order{number}.db'}")
         for file_name in order:
-            _process(engine, file_name, scenario.articles[file_name])
+            process(engine, file_name, scenario.articles[file_name])
         assert {k: v[0] for k, v in _outcome(engine).items()} == scenario.expected, order
         engine.dispose()
 
@@ -205,10 +190,10 @@ def test_every_arrival_order_gives_the_same_statuses(tmp_path, name: str) -> Non
 def test_reprocessing_changes_nothing(engine: Engine) -> None:
     scenario = SCENARIOS["conflicting figures on the same day are disputed"]
     for file_name, raw in scenario.articles.items():
-        _process(engine, file_name, raw)
+        process(engine, file_name, raw)
     before = _outcome(engine)
     for file_name, raw in scenario.articles.items():
-        _process(engine, file_name, raw)
+        process(engine, file_name, raw)
     assert _outcome(engine) == before
 
 
@@ -229,7 +214,7 @@ def test_two_workers_verifying_at_once_agree_with_one(engine: Engine, tmp_path) 
     def work(part: list[str]) -> None:
         try:
             for name in part:
-                _process(engine, name, articles[name])
+                process(engine, name, articles[name])
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -243,7 +228,7 @@ def test_two_workers_verifying_at_once_agree_with_one(engine: Engine, tmp_path) 
 
     sequential = open_ledger(f"sqlite:///{tmp_path / 'sequential.db'}")
     for name in names:
-        _process(sequential, name, articles[name])
+        process(sequential, name, articles[name])
     assert concurrent == {k: v[0] for k, v in _outcome(sequential).items()}
     assert set(concurrent.values()) == {"disputed"}  # 60,000 and 190,000 conflict with the rest
     sequential.dispose()
