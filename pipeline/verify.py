@@ -355,10 +355,11 @@ def verify_document(
     """Re-verify every proposition the document's claims are about; returns the number of
     status changes written. Safe to repeat: a second run writes nothing."""
     claims = ledger.claims_of_document(session, document_id=document_id)
-    decided = ledger.claims_with_events(session, ids=[c.id for c in claims if c.id])
     changes = 0
     for kind, scope in sorted({(c.kind, c.scope) for c in claims}):
-        new = {c.id for c in claims if c.kind == kind and c.scope == scope and c.id not in decided}
+        # The document's claims are the new evidence, whether or not another worker has
+        # already given them a first status (it did so without weighing them as evidence).
+        new = {c.id for c in claims if c.kind == kind and c.scope == scope}
         changes += verify_proposition(
             session, kind=kind, scope=scope, tolerance=tolerance,
             same_moment_days=same_moment_days, new_ids=new,  # type: ignore[arg-type]
@@ -377,11 +378,13 @@ def verify_proposition(
 ) -> int:
     """Recompute the statuses of one proposition's claims; write an event for each change.
 
-    With ``new_ids`` (the claims just added, never decided) only the claims near them are
+    With ``new_ids`` (the claims a document just added) only the claims near them are
     read (``ledger.claim_rows_near``) and only those they can move are decided again
     (``may_change``); without, every claim is read and decided (as after a reviewer's
     verdict). Only the columns a decision needs are read."""
     _lock_proposition(session, f"{kind}:{scope}")
+    # Read nothing from before the lock: another worker may have just changed these claims.
+    session.expire_all()
     rows = None
     if new_ids and kind != ClaimKind.DRILL_END_DATE.value:
         rows = ledger.claim_rows_near(
@@ -402,10 +405,8 @@ def verify_proposition(
         }
     decisions = decide(views, tolerance=tolerance, same_moment_days=same_moment_days, only=only)
     current = {v.id: v.status for v in views}
-    if new_ids is None:
-        undecided = set(current) - ledger.claims_with_events(session, ids=list(current))
-    else:
-        undecided = set(new_ids)
+    candidates = set(current) if new_ids is None else set(new_ids)
+    undecided = candidates - ledger.claims_with_events(session, ids=list(candidates))
     changes = 0
     for claim_id, decision in sorted(decisions.items()):
         if decision.status.value == current[claim_id] and claim_id not in undecided:

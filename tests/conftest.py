@@ -197,3 +197,24 @@ def process(engine: Engine, name: str, raw: bytes) -> int:
         stages.verify_stage(s, document_id=document_id, tolerance=0.1, same_moment_days=3)
         s.commit()
     return document_id
+
+
+def assert_histories_unbroken(engine: Engine) -> None:
+    """Every claim has a history, and it is one chain: seq 1..n, each event's old status
+    the previous event's new status, the last one the claim's status."""
+    from sqlmodel import select
+
+    from pipeline.database import session
+    from schemas.tables import Claim, StatusEvent
+
+    with session(engine) as s:
+        events = s.exec(select(StatusEvent).order_by(StatusEvent.claim_id, StatusEvent.seq)).all()
+        statuses = {c.id: c.status for c in s.exec(select(Claim)).all()}
+    last: dict[int, StatusEvent] = {}
+    for event in events:
+        before = last.get(event.claim_id)
+        assert event.seq == (before.seq + 1 if before else 1), event
+        assert event.old_status == (before.new_status if before else None), event
+        last[event.claim_id] = event
+    assert set(last) == set(statuses)
+    assert {i: e.new_status for i, e in last.items()} == statuses

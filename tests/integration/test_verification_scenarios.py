@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from pipeline import ledger
 from pipeline.database import open_ledger, session
 from schemas.enums import ClaimStatus
-from tests.conftest import process
+from tests.conftest import assert_histories_unbroken, process
 
 pytestmark = pytest.mark.integration
 
@@ -224,6 +224,7 @@ def test_two_workers_verifying_at_once_agree_with_one(engine: Engine, tmp_path) 
     for thread in threads:
         thread.join()
     assert not errors
+    assert_histories_unbroken(engine)
     concurrent = {k: v[0] for k, v in _outcome(engine).items()}
 
     sequential = open_ledger(f"sqlite:///{tmp_path / 'sequential.db'}")
