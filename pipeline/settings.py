@@ -123,6 +123,21 @@ class Settings(BaseSettings):
         except ValueError:
             return self.flower_address == "localhost"
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as CLAIMTRACK_* variables, for child processes to read back."""
+        env = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, Path):
+                value = value.resolve()
+            env[f"CLAIMTRACK_{name.upper()}"] = str(value)
+        env["CLAIMTRACK_DATABASE_URL"] = self.ledger_url
+        return env
+
     def check_flower(self) -> None:
         """Refuse to expose Flower beyond this machine without credentials."""
         if not self.flower_is_loopback and not (self.flower_user and self.flower_password):

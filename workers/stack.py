@@ -72,7 +72,12 @@ class Stack:
             self.redis = EmbeddedRedis(self.settings.data_dir)
             self.redis.start()
             log.info("embedded Redis on %s", self.redis.socket)
-        env = dict(os.environ, CLAIMTRACK_BROKER_URL=self.broker_url)
+        # The children read the same settings as this process, however they were given.
+        env = {
+            **os.environ,
+            **self.settings.as_environment(),
+            "CLAIMTRACK_BROKER_URL": self.broker_url,
+        }
         worker_args = ["worker", "--loglevel=INFO", f"--concurrency={self.concurrency}",
                        "--hostname=claimtrack@%h", "--without-gossip", "--without-mingle"]  # fmt: skip
         self._spawn("worker", worker_args, env)

@@ -52,3 +52,14 @@ def test_flower_off_loopback_needs_credentials() -> None:
     load_settings(flower_address="0.0.0.0", flower_user="a", flower_password="b").check_flower()
     with pytest.raises(SettingsError, match="FLOWER_PASSWORD is not"):
         load_settings(flower_user="a")
+
+
+def test_settings_survive_the_trip_to_a_child_process(tmp_path: Path) -> None:
+    settings = load_settings(
+        data_dir=tmp_path, flower_user="u", flower_password="p", settle_seconds=0.25
+    )
+    env = settings.as_environment()
+    assert env["CLAIMTRACK_DATABASE_URL"] == settings.ledger_url
+    again = load_settings(**{k.removeprefix("CLAIMTRACK_").lower(): v for k, v in env.items()})
+    assert again.ledger_url == settings.ledger_url and again.settle_seconds == 0.25
+    assert again.flower_password is not None and again.flower_password.get_secret_value() == "p"
