@@ -169,12 +169,10 @@ def pipeline_env(tmp_path: Path, ledger_url: str, broker_url: str) -> dict[str, 
 
 
 def use_broker(url: str) -> None:
-    """Point this process's Celery app (used by the watcher to enqueue) at ``url`` and
-    forget pooled connections to any previous broker."""
-    from workers.celery_app import app
+    """Point this process's Celery app (used by the watcher to enqueue) at ``url``."""
+    from workers.celery_app import use_broker as point_app_at
 
-    app.conf.broker_url = url
-    app._after_fork()  # Celery's own reset of its connection and producer pools
+    point_app_at(url)
 
 
 def process(engine: Engine, name: str, raw: bytes) -> int:

@@ -55,3 +55,10 @@ def _broker_from_settings() -> dict[str, Any]:
 app = Celery("claimtrack", include=["workers.tasks"])
 app.add_defaults(_broker_from_settings)
 app.conf.update(CONFIG)
+
+
+def use_broker(url: str) -> None:
+    """Point this process's app at ``url`` (after its configuration was read) and drop
+    pooled connections to the previous broker, so the next message goes to the new one."""
+    app.conf.broker_url = url
+    app._after_fork()  # Celery's own reset of its connection and producer pools

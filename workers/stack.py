@@ -87,9 +87,10 @@ class Stack:
             log.info(
                 "Flower on http://%s:%s", self.settings.flower_address, self.settings.flower_port
             )
-        from workers.tasks import enqueue  # the app reads the broker URL from the environment
+        from workers.celery_app import use_broker
+        from workers.tasks import enqueue
 
-        os.environ["CLAIMTRACK_BROKER_URL"] = self.broker_url
+        use_broker(self.broker_url)
         inbox = Inbox(self.settings, self.engine, enqueue)
         self.watcher = Watcher(
             inbox,
