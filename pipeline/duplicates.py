@@ -111,11 +111,3 @@ def register(session: Session, *, document: Document, minhash: MinHash) -> None:
         return
     for band, bucket in enumerate(band_buckets(minhash)):
         session.add(DocumentBand(document_id=document.id, band=band, bucket=bucket))  # type: ignore[arg-type]
-
-
-def group_members(session: Session, *, root_id: int) -> list[Document]:
-    return list(
-        session.exec(
-            select(Document).where(or_(Document.id == root_id, col(Document.copy_of_id) == root_id))
-        ).all()
-    )
