@@ -15,7 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from pipeline.numbers import interval
+from pipeline.numbers import best_value, interval
 from schemas.enums import ClaimStatus, DocumentState
 from schemas.records import ExtractedClaim, NormalisedArticle
 from schemas.tables import Claim, Document, DocumentSource, StatusEvent
@@ -169,14 +169,20 @@ def add_claims(
     return result
 
 
+#: What verification reads of a claim, in the order ``verify.View.from_row`` takes them.
+_VERIFICATION_COLUMNS = ("id", "kind", "value", "value_high", "value_date", "qualifier",
+                         "origin", "as_of", "status", "flags")  # fmt: skip
+
+
+def _verification_columns() -> list[Any]:
+    return [Claim.__table__.c[name] for name in _VERIFICATION_COLUMNS]  # type: ignore[attr-defined]
+
+
 def claim_rows_in_scope(session: Session, *, kind: str, scope: str) -> list[tuple[Any, ...]]:
     """The columns verification needs, for every claim of one proposition (no ORM objects,
     no quotes: a proposition may hold thousands of claims)."""
-    names = ("id", "kind", "value", "value_high", "value_date", "qualifier", "origin", "as_of",
-             "status", "flags")  # fmt: skip
-    columns = [Claim.__table__.c[name] for name in names]  # type: ignore[attr-defined]
     query = (
-        sa_select(*columns)
+        sa_select(*_verification_columns())
         .where(col(Claim.kind) == kind, col(Claim.scope) == scope)
         .order_by(col(Claim.id))
     )
@@ -201,9 +207,7 @@ def claim_rows_near(
     figure (it supersedes them). None when the new claims have no date or no figure, in
     which case the caller reads the whole proposition."""
     claim = Claim.__table__  # type: ignore[attr-defined]
-    names = ("id", "kind", "value", "value_high", "value_date", "qualifier", "origin", "as_of",
-             "status", "flags")  # fmt: skip
-    columns = [claim.c[name] for name in names]
+    columns = _verification_columns()
     new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
     if not new_rows or any(r.as_of is None or r.value is None for r in new_rows):
         return None
@@ -215,9 +219,10 @@ def claim_rows_near(
     )
 
     def differs(value: float) -> Any:
+        # verify._differs in SQL: the best values are more than the tolerance apart
         return func.abs(central - value) > tolerance * case((central > value, central), else_=value)
 
-    figures = {(r.value + r.value_high) / 2 if r.value_high else float(r.value) for r in new_rows}
+    figures = {best_value(r.value, r.value_high) for r in new_rows}
     in_scope = (claim.c.kind == kind, claim.c.scope == scope)
     query = (
         sa_select(*columns)
@@ -239,11 +244,10 @@ def claim_rows_near(
     # A new figure is superseded by the newest later figure that differs from it: one row
     # each, however many later claims there are.
     for row in new_rows:
-        figure = (row.value + row.value_high) / 2 if row.value_high else float(row.value)
         later = session.execute(
             sa_select(*columns)
             .where(*in_scope, claim.c.as_of > row.as_of + timedelta(days=window_days))
-            .where(differs(figure))
+            .where(differs(best_value(row.value, row.value_high)))
             .order_by(claim.c.as_of.desc(), claim.c.id.desc())
             .limit(1)
         ).first()

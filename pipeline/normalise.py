@@ -68,7 +68,10 @@ def decode(raw: bytes) -> str:
     except UnicodeDecodeError:
         # Not UTF-8: Windows-1252 is what such files almost always are; bytes it leaves
         # undefined are read as Latin-1 so that nothing is lost.
-        text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
     text = _clean_text(text)
     if _control_ratio(text) > 0.05:
         raise InputError("binary", "more than 5% of the characters are control codes")
@@ -92,14 +95,6 @@ def _utf16_without_bom(raw: bytes) -> str | None:
         return raw.decode(encoding)
     except UnicodeDecodeError:
         return None
-
-
-def _is_cp1252(raw: bytes) -> bool:
-    try:
-        raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _control_ratio(text: str) -> float:

@@ -289,5 +289,10 @@ def interval(
     return 0.0, math.nextafter(float(value), -math.inf)  # less_than
 
 
+def best_value(value: float, value_high: float | None) -> float:
+    """A figure's best single value: itself, or the middle of a range."""
+    return (value + value_high) / 2 if value_high else float(value)
+
+
 def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]

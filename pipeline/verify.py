@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from pipeline import ledger
-from pipeline.numbers import interval, overlaps
+from pipeline.numbers import best_value, interval, overlaps
 from schemas.enums import ClaimKind, ClaimStatus
 from schemas.records import ExtractedClaim
 from schemas.tables import Claim
@@ -255,7 +255,7 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
 
 def _central(view: View) -> float:
     assert view.value is not None
-    return (view.value + view.value_high) / 2 if view.value_high else float(view.value)
+    return best_value(view.value, view.value_high)
 
 
 def _differs(a: View, b: View, tolerance: float) -> bool:
