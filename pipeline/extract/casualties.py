@@ -3,8 +3,10 @@
 A figure is a casualty count when a casualty word follows it within a few words ("two
 soldiers killed", "316 were wounded", "801 injured civilians", "14,000 lives"), when a
 casualty verb or noun leads to it ("claimed the lives of 300", "put deaths at 6,000"),
-or when it is a sub-count of one ("including 10 officers"). Not: prisoners, the
-detained or displaced, vague amounts, hypotheticals and denials.
+or when it is a sub-count of one ("including 10 officers"). Vague amounts ("dozens were
+killed") are kept, flagged ``vague``: verification reads them as intervals, the
+guidelines do not score them. Not: prisoners, the detained or displaced, hypotheticals
+and denials.
 """
 
 from __future__ import annotations
@@ -29,8 +31,15 @@ from schemas.enums import CasualtyType, ClaimKind
 _TYPE_ORDER = ("killed_or_wounded", "missing", "wounded", "killed")
 
 
+_ASIDE = re.compile(
+    r"^([^,;:.]{0,60}?),\s*(?:including|among them|mostly|most of them)\b[^,;:.]{1,60},"
+)
+
+
 def _type_after(tail: str) -> tuple[str, str] | None:
-    """(casualty type, words between figure and casualty word) for a casualty word nearby."""
+    """(casualty type, words between figure and casualty word) for a casualty word nearby.
+    An aside between commas is skipped: "352 civilians, including 14 children, were killed"."""
+    tail = _ASIDE.sub(r"\1", tail, count=1)
     window = re.split(r"[;:.!?()]|,(?!\d)", tail, maxsplit=1)[0]
     best: tuple[int, str, str] | None = None
     for casualty_type in _TYPE_ORDER:
@@ -48,14 +57,25 @@ def _type_after(tail: str) -> tuple[str, str] | None:
     return best[1], best[2]
 
 
-def _type_before(head: str) -> str | None:
+def _verb_right_before(head: str) -> str | None:
+    """A casualty verb or noun that leads straight to the figure ("killed one soldier",
+    "the lives of 300")."""
     for casualty_type, phrases in lexicon()["casualty_verbs_before"].items():
         alt = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
         if re.search(rf"\b(?:{alt})\s+(?:(?:the|a|an|some|another|of|more than|over|at least|about|around|nearly|almost|up to|as many as)\s+)*$", head, re.I):  # fmt: skip
             return str(casualty_type)
+    return None
+
+
+def _toll_before(head: str) -> str | None:
+    """A toll the figure is what it is put at ("put deaths at 6,000", "casualties number
+    between 5,000 and 6,000", "the toll includes 10 children")."""
     deaths = r"deaths|death toll|toll|casualties|losses|fatalities|dead|killed"
     match = re.search(
-        rf"\b(?P<w>{deaths})\b[^.;:]{{0,50}}\b(?:at|to|of|stood at|reached)\s*$", head, re.I
+        rf"\b(?P<w>{deaths})\b[^.;:]{{0,50}}\b(?:at|to|of|stood at|reached|numbers?|numbered|"
+        rf"totall?ed|totals?|includes?|included|including)\s*$",
+        head,
+        re.I,
     )
     if match:
         word = match.group("w").lower()
@@ -69,11 +89,17 @@ def _victims(sentence: str, between: str) -> str | None:
     if not match:
         return None
     noun = match.group(0).lower()
-    nationality = re.search(r"\b(Ukrainian|Russian|Ukraine's|Russia's)\b", sentence)
-    if noun in ("ukrainians", "russians") or nationality is None:
+    if noun in ("ukrainians", "russians"):
         return noun
-    adjective = nationality.group(1).replace("'s", "").replace("Ukraine", "Ukrainian")
-    adjective = adjective.replace("Russia", "Russian")
+    # The nationality written with the noun ("Russian servicemen", "Ukraine's defenders",
+    # "498 of its troops" after "Russia"), not one elsewhere ("killed by Ukrainian shelling").
+    text = between + " " + sentence
+    nationality = re.search(
+        rf"\b(Ukrainian|Russian|Ukraine['’]s|Russia['’]s)\s+(?:[\w-]+\s+){{0,2}}(?:{nouns})\b", text
+    )
+    if nationality is None:
+        return noun
+    adjective = {"u": "Ukrainian", "r": "Russian"}[nationality.group(1)[0].lower()]
     return f"{adjective} {noun}"
 
 
@@ -95,17 +121,21 @@ def casualty_findings(
     found: list[tuple[Amount, Finding]] = []
     not_casualty = alternation("not_casualty_words")
     for amount in amounts:
-        if amount.vague or is_calendar_or_unit(sentence, amount):
+        if is_calendar_or_unit(sentence, amount):
             continue
         tail, head = after(sentence, amount), before(sentence, amount)
-        typed = _type_after(tail)
-        casualty_type: str | None
+        casualty_type: str | None = _verb_right_before(head)
         between = ""
+        typed = _type_after(tail) if casualty_type is None else None
         if typed is not None:
             casualty_type, between = typed
-        else:
-            casualty_type = _type_before(head)
-        if casualty_type is None and found and re.search(r"\bincluding\s*$", head, re.I):
+        elif casualty_type is None:
+            casualty_type = _toll_before(head)
+        if (
+            casualty_type is None
+            and found
+            and re.search(r"\b(?:including|among them|among whom)\s*$", head, re.I)
+        ):
             casualty_type = found[-1][1].casualty_type  # a sub-count: "including 10 officers"
         if casualty_type is None:
             continue
@@ -127,8 +157,12 @@ def casualty_findings(
                     casualty_type=CasualtyType(casualty_type).value,
                     victims=_victims(sentence, between or tail[:40]),
                     location=location.group("l") if location else None,
+                    vague=amount.vague,
                     as_of=date_right_after(tail, reference),
-                    flags=(f"period:{period.group(0).strip()}",) if period else (),
+                    flags=(
+                        *(("vague",) if amount.vague else ()),
+                        *((f"period:{period.group(0).strip()}",) if period else ()),
+                    ),
                 ),
             )
         )

@@ -28,6 +28,7 @@ from pipeline.numbers import Amount
 from schemas.enums import ClaimKind
 
 _MIN_TROOPS = 500  # smaller figures are units, losses or patrols, not a build-up
+_UNIT_SIZE = re.compile(r"\b(?:each|apiece|per (?:unit|group|battalion))\b[^,;.]{0,30}$", re.I)
 
 
 def _noun_after(tail: str) -> tuple[str, list[str]] | None:
@@ -50,7 +51,7 @@ def _force_before(head: str) -> bool:
     forces = alternation("force_words")
     match = re.search(
         rf"(?P<mods>(?:[\w.'’-]+\s+){{0,2}})\b(?:{forces})\b[^.;:]{{0,70}}\b"
-        rf"(?:at|to|of|totals?|totalling|numbering|reached)\s*$",
+        rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached)\s*$",
         head,
         re.IGNORECASE,
     )
@@ -106,6 +107,8 @@ def troop_findings(
             continue
         if amount.value < _MIN_TROOPS or is_hypothetical(sentence, amount):
             continue
+        if _UNIT_SIZE.search(head):
+            continue  # "60 battalion tactical groups, each of about 800 troops": a unit's size
         if is_denial(sentence, amount):
             continue
         after_noun = tail if noun is None else tail[tail.lower().find(noun[0]) + len(noun[0]) :]

