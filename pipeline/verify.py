@@ -119,14 +119,16 @@ class View:
     as_of: date | None
     status: str
     extension: bool = False
+    vague: bool = False  # "dozens", "tens of thousands": an interval too wide to dispute with
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> View:
         """From ``ledger.claim_rows_in_scope``'s columns."""
         (id_, kind, value, high, value_date, qualifier, origin, as_of, status, flags) = row
+        marks = str(flags).split(",")
         return cls(
             int(id_), str(kind), value, high, value_date, str(qualifier), str(origin),
-            as_of, str(status), "extension" in str(flags).split(","),
+            as_of, str(status), "extension" in marks, "vague" in marks,
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -224,13 +226,19 @@ def may_change(
 
 
 def _decide_changing(claim: View, others: list[View], tolerance: float, window: int) -> Decision:
+    """A vague figure ("dozens killed") is too wide to weigh against a precise one: it never
+    disputes, supersedes or corroborates another claim, and nothing disputes it; a precise
+    figure that falls inside it corroborates it, a later different one supersedes it."""
     if claim.value is None:
         return Decision(ClaimStatus.UNCONFIRMED, "the figure has no value to compare")
+    if not claim.vague:
+        others = [o for o in others if not o.vague]
     mine = _count_interval(claim, tolerance)
     later = [
         o
         for o in others
         if o.value is not None
+        and not o.vague
         and claim.as_of is not None
         and o.as_of is not None
         and (o.as_of - claim.as_of).days > window
@@ -247,7 +255,9 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
     conflicts = [
         o
         for o in same_moment
-        if o.origin != claim.origin and not overlaps(mine, _count_interval(o, tolerance))
+        if o.origin != claim.origin
+        and not claim.vague
+        and not overlaps(mine, _count_interval(o, tolerance))
     ]
     agreeing = [o for o in same_moment if overlaps(mine, _count_interval(o, tolerance))]
     return _agree_or_dispute(claim, agreeing, conflicts)
@@ -346,6 +356,7 @@ def view_of(claim: Claim) -> View:
         as_of=claim.as_of,
         status=claim.status,
         extension="extension" in claim.flags.split(","),
+        vague="vague" in claim.flags.split(","),
     )
 
 

@@ -14,8 +14,8 @@ D = date(2022, 2, 15)
 
 
 def troops(id: int, value: int, origin: str, qualifier: str = "exact", as_of: date = D,
-           high: int | None = None, status: str = "unconfirmed") -> View:  # fmt: skip
-    return View(id, "troop_count", value, high, None, qualifier, origin, as_of, status)
+           high: int | None = None, status: str = "unconfirmed", vague: bool = False) -> View:  # fmt: skip
+    return View(id, "troop_count", value, high, None, qualifier, origin, as_of, status, vague=vague)
 
 
 def drills(id: int, end: date | None, origin: str, qualifier: str = "exact", as_of: date = D,
@@ -139,6 +139,7 @@ _claim = st.tuples(
     st.sampled_from(["exact", "approx", "more_than", "up_to", "less_than"]),
     st.sampled_from(["A", "B", "C"]),
     st.integers(min_value=0, max_value=20),
+    st.booleans(),  # "tens of thousands" instead of the figure
 )
 
 
@@ -148,8 +149,12 @@ def test_incremental_verification_equals_deciding_everything(raw: list[tuple]) -
     """Deciding only new claims and those they can affect, arrival by arrival, ends where
     deciding the whole set ends."""
     arrived: list[View] = []
-    for i, (value, qualifier, origin, day) in enumerate(raw, start=1):
-        new = troops(i, value, origin, qualifier, as_of=D + timedelta(days=day))
+    for i, (value, qualifier, origin, day, vague) in enumerate(raw, start=1):
+        as_of = D + timedelta(days=day)
+        if vague:
+            new = troops(i, 10_000, origin, as_of=as_of, high=99_999, vague=True)
+        else:
+            new = troops(i, value, origin, qualifier, as_of=as_of)
         only = {new.id} | {v.id for v in arrived if may_change(v, [new])}
         arrived.append(new)
         for claim_id, decision in decide(arrived, only=only).items():
@@ -158,3 +163,20 @@ def test_incremental_verification_equals_deciding_everything(raw: list[tuple]) -
             ]
     incremental = {v.id: v.status for v in arrived}
     assert incremental == statuses(arrived)
+
+
+def test_a_vague_figure_neither_disputes_nor_corroborates_a_precise_one() -> None:
+    precise = troops(1, 130_000, "A")
+    wide = troops(2, 10_000, "B", high=99_999, vague=True)
+    agreeing_wide = troops(3, 100_000, "C", high=999_999, vague=True)
+    result = decide([precise, wide, agreeing_wide])
+    assert result[1].status.value == "unconfirmed"  # neither vague claim counts for it
+    assert result[2].status.value == "unconfirmed"  # not disputed by 130,000
+    assert result[3].status.value == "corroborated"  # 130,000 falls inside it
+    assert "claim #1" in result[3].reason
+
+
+def test_a_vague_figure_does_not_supersede_an_earlier_precise_one() -> None:
+    early = troops(1, 130_000, "A")
+    later_wide = troops(2, 10_000, "B", as_of=D + timedelta(days=10), high=99_999, vague=True)
+    assert statuses([early, later_wide]) == {1: "unconfirmed", 2: "unconfirmed"}
