@@ -7,7 +7,8 @@ against the article's own reference date, never against today's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -121,6 +122,27 @@ def resolve(expression: str, reference: date | None) -> date | None:
             return None  # "February 29" in no nearby leap year: no such day
         result = min(candidates, key=lambda d: abs((d - reference).days))
     return result
+
+
+def resolve_among(expression: str, known: Iterable[date]) -> date | None:
+    """A partial date with no reference date to resolve against ("Sunday", "20th February"
+    in an undated article), read as the date the story already holds for the same event:
+    the most often reported of the ``known`` dates that fit the expression (the same
+    weekday; the same day and month). None when none fits or two fit equally often."""
+    expression = expression.strip().rstrip(".,")
+    named = _weekday(expression)
+    if named is not None:
+        fits = [d for d in known if d.weekday() == named[0]]
+    else:
+        # Read the day and month against any year (a leap one, for 29 February).
+        parsed = resolve(expression, date(2000, 7, 1))
+        if parsed is None:
+            return None
+        fits = [d for d in known if (d.month, d.day) == (parsed.month, parsed.day)]
+    ranked = Counter(fits).most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
 
 
 _WEEKDAYS = {

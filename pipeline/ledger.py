@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from pipeline.numbers import best_value, interval
-from schemas.enums import ClaimStatus, DocumentState
+from schemas.enums import ClaimKind, ClaimStatus, DocumentState
 from schemas.records import ExtractedClaim, NormalisedArticle
 from schemas.tables import Claim, Document, DocumentSource, StatusEvent
 from schemas.types import utcnow
@@ -254,6 +254,18 @@ def claim_rows_near(
         if later is not None:
             rows[later.id] = tuple(later)
     return [rows[i] for i in sorted(rows)]
+
+
+def drill_end_dates(session: Session) -> list[date]:
+    """The drills' end dates the ledger holds (not refuted, none itself read from the story),
+    one per claim: what an undated "Sunday" is resolved against."""
+    query = select(Claim.value_date).where(
+        Claim.kind == ClaimKind.DRILL_END_DATE.value,
+        col(Claim.value_date).is_not(None),
+        Claim.status != ClaimStatus.REFUTED.value,
+        col(Claim.flags).not_like("%date_from_story%"),
+    )
+    return [d for d in session.exec(query).all() if d is not None]
 
 
 def claims_with_events(session: Session, *, ids: Sequence[int]) -> set[int]:

@@ -7,7 +7,7 @@ from spacy.language import Language
 from sqlmodel import Session
 
 from pipeline import duplicates, ledger
-from pipeline.extract import extract_claims
+from pipeline.extract import extract_claims, story
 from pipeline.normalise import normalise
 from pipeline.origins import origin_of_speaker
 from pipeline.verify import scope_of, verify_document
@@ -54,6 +54,8 @@ def extract_stage(
     duplicates.register(session, document=document, minhash=minhash)
     voice = document_origin(document, original)
     claims = extract_claims(article, nlp)
+    if story.needs_story(claims):
+        claims = story.resolve_from_story(claims, ledger.drill_end_dates(session))
     stored = ledger.add_claims(
         session,
         document=document,

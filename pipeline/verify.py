@@ -14,6 +14,9 @@ change the result:
   it; a later report that the drills were extended supersedes it.
 - ``corroborated`` needs agreeing claims from at least two origins, ``disputed`` a
   conflicting claim from another origin. A reviewer's verdict is never overwritten.
+- Weak claims are judged but are no evidence: a vague figure ("dozens killed") is too
+  wide to dispute or corroborate anything, and a date read from the story's other claims
+  (an undated "Sunday", see ``pipeline.extract.story``) cannot corroborate them.
 """
 
 from __future__ import annotations
@@ -120,6 +123,12 @@ class View:
     status: str
     extension: bool = False
     vague: bool = False  # "dozens", "tens of thousands": an interval too wide to dispute with
+    inferred: bool = False  # a date read from the story's other claims (``extract.story``)
+
+    @property
+    def weak(self) -> bool:
+        """Not evidence for other claims: too vague, or derived from them."""
+        return self.vague or self.inferred
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> View:
@@ -129,6 +138,7 @@ class View:
         return cls(
             int(id_), str(kind), value, high, value_date, str(qualifier), str(origin),
             as_of, str(status), "extension" in marks, "vague" in marks,
+            "date_from_story" in marks,
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -183,7 +193,9 @@ def decide(
     for claim in claims:
         if ClaimStatus(claim.status).is_verdict or (only is not None and claim.id not in only):
             continue
-        others = [o for o in evidence if o.id != claim.id]
+        # A weak claim (vague, or dated from the others) is judged by the others but is no
+        # evidence for them.
+        others = [o for o in evidence if o.id != claim.id and (claim.weak or not o.weak)]
         if claim.kind == ClaimKind.DRILL_END_DATE.value:
             decisions[claim.id] = _decide_fixed(claim, others)
         else:
@@ -226,13 +238,12 @@ def may_change(
 
 
 def _decide_changing(claim: View, others: list[View], tolerance: float, window: int) -> Decision:
-    """A vague figure ("dozens killed") is too wide to weigh against a precise one: it never
-    disputes, supersedes or corroborates another claim, and nothing disputes it; a precise
-    figure that falls inside it corroborates it, a later different one supersedes it."""
+    """A figure that changes over time. A weak one (vague) never disputes, supersedes or
+    corroborates another claim (``decide`` leaves it out of their evidence) and nothing
+    disputes it; a precise figure inside it corroborates it, a later different one
+    supersedes it."""
     if claim.value is None:
         return Decision(ClaimStatus.UNCONFIRMED, "the figure has no value to compare")
-    if not claim.vague:
-        others = [o for o in others if not o.vague]
     mine = _count_interval(claim, tolerance)
     later = [
         o
@@ -256,7 +267,7 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
         o
         for o in same_moment
         if o.origin != claim.origin
-        and not claim.vague
+        and not claim.weak
         and not overlaps(mine, _count_interval(o, tolerance))
     ]
     agreeing = [o for o in same_moment if overlaps(mine, _count_interval(o, tolerance))]
@@ -310,7 +321,9 @@ def _decide_fixed(claim: View, others: list[View]) -> Decision:
     dated = [o for o in others if o.value_date is not None and not _reports_extension(o)]
     agreeing = [o for o in dated if overlaps(mine, _date_interval(o))]
     conflicts = [
-        o for o in dated if o.origin != claim.origin and not overlaps(mine, _date_interval(o))
+        o
+        for o in dated
+        if o.origin != claim.origin and not claim.weak and not overlaps(mine, _date_interval(o))
     ]
     return _agree_or_dispute(claim, agreeing, conflicts)
 
@@ -357,6 +370,7 @@ def view_of(claim: Claim) -> View:
         status=claim.status,
         extension="extension" in claim.flags.split(","),
         vague="vague" in claim.flags.split(","),
+        inferred="date_from_story" in claim.flags.split(","),
     )
 
 

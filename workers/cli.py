@@ -354,19 +354,24 @@ def extract(paths: tuple[Path, ...], fmt: str, include_all: bool) -> None:
                 click.echo(_claim_line(row))
 
 
-def _extract_files(paths: Iterator[Path]) -> Iterator[tuple[Path, list[Any]]]:
-    from pipeline.extract import extract_claims
+def _extract_files(paths: Iterator[Path]) -> list[tuple[Path, list[Any]]]:
+    """The claims of each file; the files are one story, so a partial date an undated file
+    cannot resolve is resolved against the others' (``pipeline.extract.story``)."""
+    from pipeline.extract import extract_claims, story
     from pipeline.nlp import load_model
     from pipeline.normalise import normalise
 
     nlp = load_model(_settings().spacy_model)
+    done: list[tuple[Path, list[Any]]] = []
     for path in paths:
         try:
             article = normalise(path.read_bytes(), file_name=path.name)
         except InputError as exc:
             click.echo(f"skipped {path}: {exc}", err=True)
             continue
-        yield path, extract_claims(article, nlp)
+        done.append((path, extract_claims(article, nlp)))
+    known = story.known_end_dates(c for _, claims in done for c in claims)
+    return [(path, story.resolve_from_story(claims, known)) for path, claims in done]
 
 
 @main.command(name="eval")

@@ -81,7 +81,8 @@ def drill_findings(sentence: str, context: str, reference: date | None) -> list[
 
 def _finding(expression: str, reference: date | None, qualifier: Qualifier) -> Finding:
     resolved = resolve(expression, reference)
-    flags = () if resolved is not None else ("unresolved_date",)
+    # Kept so that the story's other reports can resolve it (``pipeline.extract.story``).
+    flags = () if resolved is not None else ("unresolved_date", f"date_text:{expression}")
     return Finding(
         kind=ClaimKind.DRILL_END_DATE.value,
         value=resolved,

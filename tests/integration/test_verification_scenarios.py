@@ -120,6 +120,31 @@ SCENARIOS = {
         {("bel.txt", "troop_count", 30000): "unconfirmed", ("bor.txt", "troop_count", 100000): "unconfirmed"},
         {("bel.txt", "troop_count", 30000): "no other origin reports this yet"},
     ),
+    "an undated 'Sunday' takes the story's date but is no evidence for it": Scenario(
+        {
+            "dated.txt": article("Drills in Belarus", "Daily Planet", "February 15, 2022",
+                                 "The joint drills in Belarus are scheduled to end on February 20."),
+            "undated.txt": "\n".join(["Drills wind down", "Morning Herald",
+                                      "The joint exercises in Belarus are due to end on Sunday."]).encode(),
+        },
+        {("dated.txt", "drill_end_date", "2022-02-20"): "unconfirmed",
+         ("undated.txt", "drill_end_date", "2022-02-20"): "corroborated"},
+        {("dated.txt", "drill_end_date", "2022-02-20"): "no other origin reports this yet"},
+    ),
+    "vague figures are judged but are no evidence": Scenario(
+        {
+            "v1.txt": article("Strikes on Kharkiv", "Daily Planet", "March 2, 2022",
+                              "Dozens of civilians have been killed in Kharkiv since Monday."),
+            "v2.txt": article("Kharkiv toll", "Morning Herald", "March 2, 2022",
+                              "Shelling has killed 34 civilians in Kharkiv since Monday."),
+            "v3.txt": article("War in the east", "Evening Courier", "March 2, 2022",
+                              "Hundreds of civilians have been killed in Kharkiv since Monday."),
+        },
+        {("v1.txt", "casualty_count", 24): "corroborated",
+         ("v2.txt", "casualty_count", 34): "unconfirmed",
+         ("v3.txt", "casualty_count", 100): "unconfirmed"},
+        {("v1.txt", "casualty_count", 24): "claim #2 (Morning Herald: 34"},
+    ),
 }  # fmt: skip
 
 
@@ -176,7 +201,8 @@ def test_a_reviewer_verdict_sticks(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("name", ["an extension supersedes the planned end date",
-                                  "one wire story republished is one origin"])  # fmt: skip
+                                  "one wire story republished is one origin",
+                                  "vague figures are judged but are no evidence"])  # fmt: skip
 def test_every_arrival_order_gives_the_same_statuses(tmp_path, name: str) -> None:
     scenario = SCENARIOS[name]
     for number, order in enumerate(itertools.permutations(scenario.articles)):

@@ -69,5 +69,26 @@ def test_eval_reports_the_seed_gold(tmp_path: Path) -> None:
     assert overall.split()[1:4] == ["1.000", "1.000", "1.000"]
 
 
+def test_extract_resolves_an_undated_weekday_against_the_other_files(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "Drills\nFebruary 16, 2022\nThe joint drills in Belarus will end on February 20.\n"
+    )
+    (tmp_path / "b.txt").write_text("Drills\nThe exercises in Belarus are due to end Sunday.\n")
+    result = CliRunner().invoke(
+        main, ["extract", str(tmp_path), "--format", "jsonl", "--all"],
+        env={"CLAIMTRACK_SPACY_MODEL": "blank:en"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {r["file"]: r for r in map(json.loads, result.output.splitlines())}
+    assert rows["b.txt"]["value"] == "2022-02-20"
+    assert "date_from_story" in rows["b.txt"]["flags"]
+    alone = CliRunner().invoke(
+        main, ["extract", str(tmp_path / "b.txt"), "--format", "jsonl", "--all"],
+        env={"CLAIMTRACK_SPACY_MODEL": "blank:en"},
+    )  # fmt: skip
+    (row,) = map(json.loads, alone.output.splitlines())
+    assert row["value"] is None and "unresolved_date" in row["flags"]
+
+
 def test_commands_are_click_commands() -> None:
     assert all(isinstance(c, click.Command) for c in main.commands.values())

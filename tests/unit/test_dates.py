@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.dates import find_full_dates, parse_dateline, resolve
+from pipeline.dates import find_full_dates, parse_dateline, resolve, resolve_among
 
 THU = date(2022, 2, 17)  # a Thursday
 
@@ -63,3 +63,25 @@ def test_full_dates_in_text() -> None:
 @pytest.mark.parametrize("expression", ["February 30", "31 April", "Feb. 29"])
 def test_impossible_days_are_refused_not_a_crash(expression: str) -> None:
     assert resolve(expression, date(2022, 2, 17)) is None
+
+
+KNOWN = [date(2022, 2, 20), date(2022, 2, 20), date(2022, 2, 27), date(2022, 3, 10)]
+
+
+@pytest.mark.parametrize(
+    "expression, known, expected",
+    [
+        ("Sunday", KNOWN, date(2022, 2, 20)),  # two Sundays: the one reported more often
+        ("past Sunday", KNOWN, date(2022, 2, 20)),
+        ("Thursday", KNOWN, date(2022, 3, 10)),
+        ("March 10", KNOWN, date(2022, 3, 10)),
+        ("20th February", KNOWN, date(2022, 2, 20)),
+        ("Monday", KNOWN, None),  # no known date fits
+        ("Sunday", [date(2022, 2, 20), date(2022, 2, 27)], None),  # a tie: no guess
+        ("Sunday", [], None),
+    ],
+)
+def test_resolve_among_the_dates_the_story_holds(
+    expression: str, known: list[date], expected: date | None
+) -> None:
+    assert resolve_among(expression, known) == expected
