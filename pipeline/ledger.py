@@ -259,13 +259,14 @@ def claim_rows_near(
 def drill_end_dates(session: Session) -> list[date]:
     """The drills' end dates the ledger holds (not refuted, none itself read from the story),
     one per claim: what an undated "Sunday" is resolved against."""
-    query = select(Claim.value_date).where(
+    column = Claim.__table__.c.value_date  # type: ignore[attr-defined]
+    query = sa_select(column).where(
         Claim.kind == ClaimKind.DRILL_END_DATE.value,
-        col(Claim.value_date).is_not(None),
+        column.is_not(None),
         Claim.status != ClaimStatus.REFUTED.value,
         col(Claim.flags).not_like("%date_from_story%"),
     )
-    return [d for d in session.exec(query).all() if d is not None]
+    return [row[0] for row in session.execute(query).all()]
 
 
 def claims_with_events(session: Session, *, ids: Sequence[int]) -> set[int]:

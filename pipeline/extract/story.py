@@ -50,6 +50,6 @@ def resolve_from_story(claims: list[ExtractedClaim], known: Iterable[date]) -> l
         if found is None:
             out.append(claim)
             continue
-        flags = tuple(f for f in claim.flags if f != _UNRESOLVED) + (INFERRED,)
+        flags = (*(f for f in claim.flags if f != _UNRESOLVED), INFERRED)
         out.append(replace(claim, value=found, flags=flags))
     return out
