@@ -259,12 +259,12 @@ def claim_rows_near(
 def drill_end_dates(session: Session) -> list[date]:
     """The drills' end dates the ledger holds (not refuted, none itself read from the story),
     one per claim: what an undated "Sunday" is resolved against."""
-    column = Claim.__table__.c.value_date  # type: ignore[attr-defined]
-    query = sa_select(column).where(
-        Claim.kind == ClaimKind.DRILL_END_DATE.value,
-        column.is_not(None),
-        Claim.status != ClaimStatus.REFUTED.value,
-        col(Claim.flags).not_like("%date_from_story%"),
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    query = sa_select(claim.c.value_date).where(
+        claim.c.kind == ClaimKind.DRILL_END_DATE.value,
+        claim.c.value_date.is_not(None),
+        claim.c.status != ClaimStatus.REFUTED.value,
+        claim.c.flags.not_like("%date_from_story%"),
     )
     return [row[0] for row in session.execute(query).all()]
 
