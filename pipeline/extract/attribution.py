@@ -73,6 +73,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "appositive": re.compile(rf"^[^,]{{2,90}},\s+(?P<s>{name}),\s+{aux}(?:{verbs})\b"),
         "leading": re.compile(rf"^{speaker}\s+{aux}(?:{verbs})\b"),
+        # "..., but Ukraine says more than 4,300 ...": the clause that holds the figure
+        "clause": re.compile(
+            rf"[,;]\s*(?:but|while|whereas|and|yet)\s+"
+            rf"(?P<s>(?:the\s+)?(?:[A-Z][^,;:\u201c\u201d\"()]{{0,60}}?|[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){{0,2}}))"
+            rf"\s+{aux}(?:{verbs})\b(?=[^.;]*\d)"
+        ),
         "possessive": re.compile(
             r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:estimate|figures?|count|tally|data)\b"
         ),
@@ -153,6 +159,8 @@ def _is_plausible(speaker: str) -> bool:
     if not speaker or len(speaker) > 120 or len(speaker.split()) > 14:
         return False
     lowered = speaker.lower()
+    if re.search(r"\b(?:not|never)\b|n['’]t\b", lowered):
+        return False  # "the ministry has not disclosed ...": a report withheld, not made
     if lowered in {"it", "this", "that", "there", "which", "who", "what", "he", "she", "they"}:
         return False
     return not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers"))
@@ -165,8 +173,8 @@ def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | Non
     found = ""
     pronoun = pats["pronoun"].search(text)
     for name in (
-        "named_appositive", "inverted", "trailing", "according", "colon", "appositive",
-        "leading", "possessive",
+        "named_appositive", "clause", "inverted", "trailing", "according", "colon",
+        "appositive", "leading", "possessive",
     ):  # fmt: skip
         match = pats[name].search(text)
         if not match:

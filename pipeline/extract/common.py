@@ -11,15 +11,15 @@ from pipeline.dates import resolve
 from pipeline.extract.lexicon import alternation
 from pipeline.numbers import Amount
 
-_MONTHS = (
+MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 DATE_EXPRESSION = (
     rf"(?:(?:last|next|this|past)\s+)?(?:{_WEEKDAYS})"
-    rf"|(?:{_MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
-    rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?(?:,?\s+(?:19|20)\d\d)?"
+    rf"|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
+    rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\.?(?:,?\s+(?:19|20)\d\d)?"
 )
 _DATE_AFTER = re.compile(rf"^\s*(?:on|as of|by|since)?\s*(?P<d>{DATE_EXPRESSION})\b", re.I)
 _CURRENCY_BEFORE = re.compile(r"(?:[$€£¥₽]|\b(?:usd|eur|rub|us\$))\s*$", re.IGNORECASE)
@@ -50,9 +50,9 @@ def is_calendar_or_unit(sentence: str, amount: Amount) -> bool:
     head, tail = before(sentence, amount), after(sentence, amount)
     if amount.value_high is None and re.fullmatch(r"(?:19|20)\d\d", amount.text.strip()):
         return True
-    if re.search(rf"\b(?:{_MONTHS})\.?\s*$", head, re.IGNORECASE) and amount.value <= 31:
+    if re.search(rf"\b(?:{MONTHS})\.?\s*$", head, re.IGNORECASE) and amount.value <= 31:
         return True
-    if re.match(rf"^\s*(?:{_MONTHS})\b", tail, re.IGNORECASE) and amount.value <= 31:
+    if re.match(rf"^\s*(?:{MONTHS})\b", tail, re.IGNORECASE) and amount.value <= 31:
         return True
     if re.match(r"^[:/.]\d", tail) or re.search(r"\d[:/]$", head):
         return True

@@ -13,7 +13,7 @@ import re
 from datetime import date
 
 from pipeline.dates import resolve
-from pipeline.extract.common import DATE_EXPRESSION, Finding
+from pipeline.extract.common import DATE_EXPRESSION, MONTHS, Finding
 from pipeline.extract.lexicon import alternation
 from schemas.enums import ClaimKind, Qualifier
 
@@ -25,12 +25,17 @@ _END = re.compile(
     re.IGNORECASE,
 )
 _FROM_TO = re.compile(
-    rf"\bfrom\s+(?:{DATE_EXPRESSION})\s+(?:to|until|till|through)\s+(?P<date>{DATE_EXPRESSION})\b",
+    rf"\bfrom\s+(?:{DATE_EXPRESSION})\s+(?:to|until|till|through)\s+(?P<date>{DATE_EXPRESSION})\b"
+    # "from February 10 to 20": the month is written once
+    rf"|\bfrom\s+(?P<month>{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?\s*(?:to|until|till|through|-|–)\s*"
+    rf"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:{MONTHS}))",
     re.I,
 )
 _EXTENDED_PAST = re.compile(
-    rf"\b(?:extend|extended|extends|extending|prolong|prolonged|continue|continued|continuing)\b"
-    rf"[^.;]{{0,80}}?\b(?:past|beyond|after)\s+(?:the\s+)?(?:planned\s+end\s+(?:date\s+)?(?:of\s+)?)?(?P<date>{DATE_EXPRESSION})\b",
+    rf"\b(?:extend|extended|extends|extending|prolong|prolonged|continue|continued|continuing|"
+    rf"go on|goes on|went on|run|runs|ran|last|lasts|lasted)\b"
+    rf"[^.;]{{0,80}}?\b(?:past|beyond|after)\s+(?:(?:the|their|its)\s+)?"
+    rf"(?:(?:planned|scheduled|original|initial)\s+end\s+(?:date\s+)?(?:of\s+|on\s+)?)?(?P<date>{DATE_EXPRESSION})\b",
     re.IGNORECASE,
 )
 _EXTENDED = re.compile(
@@ -65,7 +70,8 @@ def drill_findings(sentence: str, context: str, reference: date | None) -> list[
     else:
         match = _FROM_TO.search(sentence) or _END.search(sentence)
         if match:
-            found.append(_finding(match.group("date"), reference, Qualifier.EXACT))
+            written = match.group("date") or f"{match.group('month')} {match.group('day')}"
+            found.append(_finding(written, reference, Qualifier.EXACT))
         if not found and _EXTENDED.search(sentence):
             found.append(
                 Finding(

@@ -96,6 +96,8 @@ def test_as_of_date_written_after_the_figure() -> None:
         ("The Allied Resolve exercises run until Feb. 20.", [(date(2022, 2, 20), "exact")]),
         ("Drills in Belarus run from Feb. 10 to Feb. 20.", [(date(2022, 2, 20), "exact")]),
         ("Belarus said the joint drills were extended past Sunday.", [(date(2022, 2, 20), "more_than")]),
+        ("Belarusian and Russian units exercise in Belarus from February 10 to 20.", [(date(2022, 2, 20), "exact")]),
+        ("The joint drills in Belarus will go on past their scheduled end on Sunday.", [(date(2022, 2, 20), "more_than")]),
     ],
 )  # fmt: skip
 def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
@@ -245,6 +247,8 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Russia has 120,000 troops near Ukraine, according to U.K. estimates.", "U.K."),
         ("Russia has 120,000 troops near Ukraine, according to U.N. officials.", "U.N. officials"),
         ("Russia has moved an estimated 120,000 troops near Ukraine.", ""),
+        ("Moscow has not confirmed the size of its force, but Kyiv says 120,000 Russian troops are there.", "Kyiv"),
+        ("The Kremlin never disclosed it, yet analysts estimate 120,000 Russian troops are massed.", "analysts"),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:
