@@ -71,12 +71,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "colon": re.compile(
             r"^(?P<s>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|the|for|and|de|von|'s)){0,5})\s*:\s+\S"
         ),
-        "appositive": re.compile(rf"^[^,]{{2,90}},\s+(?P<s>{name}),\s+{aux}(?:{verbs})\b"),
+        "appositive": re.compile(rf"(?:^|,\s*)[^,]{{2,90}},\s+(?P<s>{name}),\s+{aux}(?:{verbs})\b"),
         "leading": re.compile(rf"^{speaker}\s+{aux}(?:{verbs})\b"),
         # "..., but Ukraine says more than 4,300 ...": the clause that holds the figure
         "clause": re.compile(
             rf"[,;]\s*(?:but|while|whereas|and|yet)\s+"
-            rf"(?P<s>(?:the\s+)?(?:[A-Z][^,;:\u201c\u201d\"()]{{0,60}}?|[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){{0,2}}))"
+            rf"(?P<s>(?:the\s+)?(?:[A-Z][^,;:\u201c\u201d\"()]{{0,60}}?|(?!(?:has|have|had|is|are|was|were|will|would|could|may|might|also|then|later|"
+            rf"it|he|she|they|we|i|you|this|that)\b)[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){{0,2}}))"
             rf"\s+{aux}(?:{verbs})\b(?=[^.;]*\d)"
         ),
         "possessive": re.compile(
@@ -102,6 +103,7 @@ class AttributionContext:
     last_speaker: str = ""
     people: dict[str, str] = field(default_factory=dict)  # surname -> first form written
     intro_speaker: str = ""  # a line ending in ":" that introduces what follows
+    named: list[str] = field(default_factory=list)  # every speaker named so far, in order
     by_sentence: dict[int, str] = field(default_factory=dict)
 
 
@@ -149,6 +151,27 @@ def _name_after_title(text: str) -> str | None:
     return trailing.group(0) if trailing else None
 
 
+_ORGANISATION = re.compile(
+    r"\b(?:ministry|office|agency|military|army|forces|staff|government|council|command|"
+    r"service|department|mission|committee|organi[sz]ation|un|u\.n\.|nato|kremlin)\b",
+    re.IGNORECASE,
+)
+
+
+def _antecedent(anaphor: str, ctx: AttributionContext) -> str:
+    """Who 'he', 'she' or 'the office' refers back to: the last speaker named whose kind
+    fits ('the office' -> 'the UN human rights office', 'he' -> a person), else the last
+    speaker named."""
+    word = anaphor.lower().removeprefix("the ").strip()
+    for earlier in reversed(ctx.named):
+        if word in ("he", "she"):
+            if not _ORGANISATION.search(earlier):
+                return earlier
+        elif word in ("it", "they") or re.search(rf"\b{re.escape(word)}\b", earlier, re.I):
+            return earlier
+    return ctx.last_speaker
+
+
 def _is_anaphor(speaker: str) -> bool:
     """'he', 'the ministry': a reference back to the last named speaker, not a name."""
     anaphors = {re.sub(r"^the ", "", w) for w in words("speaker_pronouns")}
@@ -186,7 +209,7 @@ def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | Non
             found = candidate
             break
     if not found and pronoun:
-        found = ctx.last_speaker
+        found = _antecedent(pronoun.group("p"), ctx)
     if not found and parsed is not None:
         found = _speaker_from_parse(parsed)
     if not found and ctx.intro_speaker:
@@ -194,6 +217,7 @@ def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | Non
     found = _expand_surname(found, ctx)
     if found and found != ctx.last_speaker and not pronoun:
         ctx.last_speaker = found
+        ctx.named.append(found)
     ctx.by_sentence[sentence.index] = found
     return found
 

@@ -249,6 +249,7 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Russia has moved an estimated 120,000 troops near Ukraine.", ""),
         ("Moscow has not confirmed the size of its force, but Kyiv says 120,000 Russian troops are there.", "Kyiv"),
         ("The Kremlin never disclosed it, yet analysts estimate 120,000 Russian troops are massed.", "analysts"),
+        ("Moscow plans drills in March, and has indicated that 20,000 Russian troops will take part.", ""),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:
@@ -342,3 +343,17 @@ def test_a_toll_that_claimed_lives_is_not_a_report() -> None:
     for model in (None, nlp):
         (claim,) = extract_claims(article(text), model)
         assert claim.speaker == ""
+
+
+def test_the_office_refers_back_to_the_office_not_the_last_person() -> None:
+    text = (
+        "The UN refugee office said 120 civilians had been killed in the region.\n"
+        "Separately, the mayor of Kherson, Ivan Sokolov, said 300 civilians had died in the city.\n"
+        "The office said at least 12 children were among those killed.\n"
+        "He said 40 more were wounded."
+    )
+    speakers = [(c.value, c.speaker) for c in extract_claims(article(text))]
+    assert speakers == [
+        (120, "UN refugee office"), (300, "Ivan Sokolov"), (12, "UN refugee office"),
+        (40, "Ivan Sokolov"),
+    ]  # fmt: skip
