@@ -1,7 +1,8 @@
 """Claim extraction: a normalised article in, typed claims with provenance out.
 
 Cheap rules run over every sentence; the statistical model (when one is configured)
-parses only the sentences that hold a candidate figure, in one batch, to help attribution.
+parses only the sentences that hold a candidate figure and whose speaker the rules leave
+open, in one batch, to help attribution.
 The result keeps one claim per (kind, value, upper value, speaker), at its first mention.
 """
 
@@ -15,7 +16,13 @@ from datetime import date
 from spacy.language import Language
 from spacy.tokens import Span
 
-from pipeline.extract.attribution import AttributionContext, find_speaker, in_open_quote, note_intro
+from pipeline.extract.attribution import (
+    AttributionContext,
+    find_speaker,
+    in_open_quote,
+    needs_parse,
+    note_intro,
+)
 from pipeline.extract.casualties import casualty_findings
 from pipeline.extract.common import Finding
 from pipeline.extract.drills import drill_findings
@@ -83,7 +90,12 @@ def extract_claims(article: NormalisedArticle, nlp: Language | None = None) -> l
         previous = per_sentence[-1][-1] if per_sentence and per_sentence[-1] else None
         per_sentence.append(findings_in_sentence(sentence.text, reference, context, previous))
 
-    parsed = _parse_candidates(nlp, [s for s, f in zip(sentences, per_sentence, strict=True) if f])
+    # The model parses only the sentences that hold a figure and whose speaker the rules
+    # leave open while a reporting verb is there to find a subject for.
+    parsed = _parse_candidates(
+        nlp,
+        [s for s, f in zip(sentences, per_sentence, strict=True) if f and needs_parse(s.text)],
+    )
     ctx = AttributionContext()
     speakers: list[str] = []
     for sentence in sentences:

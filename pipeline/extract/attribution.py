@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from spacy.tokens import Span
 
@@ -189,9 +189,37 @@ def _is_plausible(speaker: str) -> bool:
     return not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers"))
 
 
+def needs_parse(text: str) -> bool:
+    """Whether the parser could name a speaker the rules do not: no rule matched, and a
+    reporting verb is there for the parse to hang a subject on. (A pronoun may refer back
+    to nobody yet, so it does not settle the question.)"""
+    found, _ = _rule_speaker(text)
+    if found:
+        return False
+    return re.search(rf"\b(?:{alternation('reporting_verbs')})\b", text, re.I) is not None
+
+
 def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | None = None) -> str:
     """The speaker of ``sentence`` ("" for the article's own voice); updates ``ctx``."""
-    text = sentence.text
+    found, pronoun = _rule_speaker(sentence.text)
+    if not found and pronoun:
+        found = _antecedent(pronoun.group("p"), ctx)
+    if not found and parsed is not None:
+        found = _speaker_from_parse(parsed)
+    if not found and ctx.intro_speaker:
+        found = ctx.intro_speaker
+    found = _expand_surname(found, ctx)
+    if found and found != ctx.last_speaker and not pronoun:
+        ctx.last_speaker = found
+        ctx.named.append(found)
+    ctx.by_sentence[sentence.index] = found
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _rule_speaker(text: str) -> tuple[str, re.Match[str] | None]:
+    """The speaker the patterns name in ``text`` ("" if none), and a pronoun that refers
+    back ("he said"), if any."""
     pats = _patterns()
     found = ""
     pronoun = pats["pronoun"].search(text)
@@ -208,18 +236,7 @@ def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | Non
         if _is_plausible(candidate) and not _is_anaphor(candidate):
             found = candidate
             break
-    if not found and pronoun:
-        found = _antecedent(pronoun.group("p"), ctx)
-    if not found and parsed is not None:
-        found = _speaker_from_parse(parsed)
-    if not found and ctx.intro_speaker:
-        found = ctx.intro_speaker
-    found = _expand_surname(found, ctx)
-    if found and found != ctx.last_speaker and not pronoun:
-        ctx.last_speaker = found
-        ctx.named.append(found)
-    ctx.by_sentence[sentence.index] = found
-    return found
+    return found, pronoun
 
 
 _FULL_NAME = re.compile(r"(?:[A-Z][a-z][\w'’-]*\s+){1,2}(?P<surname>[A-Z][a-z][\w'’-]+)")

@@ -357,3 +357,19 @@ def test_the_office_refers_back_to_the_office_not_the_last_person() -> None:
         (120, "UN refugee office"), (300, "Ivan Sokolov"), (12, "UN refugee office"),
         (40, "Ivan Sokolov"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Russia has 120,000 troops near Ukraine, the defence ministry said.", False),  # a rule names it
+        ("Russia has massed 120,000 troops near Ukraine.", False),  # nothing to parse for
+        ("Moscow, which has repeatedly denied plans to invade, reported 12,000 troops.", True),
+    ],
+)  # fmt: skip
+def test_the_model_parses_only_sentences_the_rules_leave_open(
+    sentence: str, expected: bool
+) -> None:
+    from pipeline.extract.attribution import needs_parse
+
+    assert needs_parse(sentence) is expected
