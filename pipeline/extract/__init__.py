@@ -1,6 +1,8 @@
 """Claim extraction: a normalised article in, typed claims with provenance out.
 
-Cheap rules run over every sentence; the statistical model (when one is configured)
+Cue patterns (spaCy span-ruler patterns in ``patterns/cues.jsonl``) mark every sentence;
+the extractors' rules run over the sentences marked with an amount, a date, drills or an
+extension; the statistical model (when one is configured)
 parses only the sentences that hold a candidate figure and whose speaker the rules leave
 open, in one batch, to help attribution.
 The result keeps one claim per (kind, value, upper value, speaker), at its first mention.
@@ -32,7 +34,7 @@ from pipeline.numbers import find_amounts
 from pipeline.speakers import same_speaker
 from schemas.records import ExtractedClaim, NormalisedArticle
 
-__all__ = ["extract_claims", "findings_in_sentence"]
+__all__ = ["extract_claims", "findings_in_sentence", "is_candidate"]
 
 
 _ELLIPTICAL = re.compile(
@@ -80,12 +82,24 @@ def findings_in_sentence(
     return found
 
 
+#: A sentence is worth the extractors' rules only when the cue patterns mark an amount, a
+#: date, drills or an extension in it (``patterns/cues.jsonl``).
+CANDIDATE_CUES = frozenset({"number", "date_words", "drill_nouns", "extension_words"})
+
+
+def is_candidate(sentence: Sentence) -> bool:
+    return not CANDIDATE_CUES.isdisjoint(sentence.cues)
+
+
 def extract_claims(article: NormalisedArticle, nlp: Language | None = None) -> list[ExtractedClaim]:
     """The claims of ``article``. ``nlp`` (a statistical pipeline) is optional."""
     reference = article.published
     sentences = split_sentences(article.text)
     per_sentence: list[list[Finding]] = []
     for i, sentence in enumerate(sentences):
+        if not is_candidate(sentence):
+            per_sentence.append([])
+            continue
         context = " ".join(s.text for s in sentences[max(0, i - 2) : i])
         previous = per_sentence[-1][-1] if per_sentence and per_sentence[-1] else None
         per_sentence.append(findings_in_sentence(sentence.text, reference, context, previous))

@@ -23,7 +23,7 @@ from pipeline.extract.common import (
     is_denial,
     is_hypothetical,
 )
-from pipeline.extract.lexicon import alternation, casualty_alternation, lexicon
+from pipeline.extract.lexicon import alternation, ids
 from pipeline.numbers import Amount
 from schemas.enums import CasualtyType, ClaimKind
 
@@ -43,7 +43,7 @@ def _type_after(tail: str) -> tuple[str, str] | None:
     window = re.split(r"[;:.!?()]|,(?!\d)", tail, maxsplit=1)[0]
     best: tuple[int, str, str] | None = None
     for casualty_type in _TYPE_ORDER:
-        alt = casualty_alternation("casualty_words", casualty_type)
+        alt = alternation("casualty_words", casualty_type)
         match = re.search(rf"\b(?:{alt})\b", window, re.IGNORECASE)
         if match is None:
             continue
@@ -60,8 +60,8 @@ def _type_after(tail: str) -> tuple[str, str] | None:
 def _verb_right_before(head: str) -> str | None:
     """A casualty verb or noun that leads straight to the figure ("killed one soldier",
     "the lives of 300")."""
-    for casualty_type, phrases in lexicon()["casualty_verbs_before"].items():
-        alt = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    for casualty_type in ids("casualty_verbs_before"):
+        alt = alternation("casualty_verbs_before", casualty_type)
         if re.search(rf"\b(?:{alt})\s+(?:(?:the|a|an|some|another|of|more than|over|at least|about|around|nearly|almost|up to|as many as)\s+)*$", head, re.I):  # fmt: skip
             return str(casualty_type)
     return None

@@ -8,6 +8,8 @@ from functools import cache
 import spacy
 from spacy.language import Language
 
+from pipeline.extract.lexicon import SPANS_KEY, cue_ruler
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -16,14 +18,16 @@ class Sentence:
     end: int
     paragraph: int
     index: int  # position in the article
+    cues: frozenset[str] = frozenset()  # labels of the cue patterns found in it
 
 
 @cache
 def segmenter() -> Language:
-    """A rule-based sentence splitter: spaCy's English tokenizer and sentencizer, no model."""
+    """Rules only, no model: spaCy's English tokenizer, its sentencizer, and the cue
+    patterns (``lexicon.cue_ruler``) that mark what each sentence mentions."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    return nlp
+    return cue_ruler(nlp)
 
 
 #: Paragraphs are cut into pieces of at most this many characters before spaCy sees them
@@ -62,16 +66,20 @@ def split_sentences(text: str) -> list[Sentence]:
         offset += len(paragraph) + 1
     docs = segmenter().pipe(piece for _, _, piece in jobs)
     for (number, piece_start, _), doc in zip(jobs, docs, strict=True):
+        labels: dict[int, set[str]] = {}
+        for span in doc.spans[SPANS_KEY]:
+            labels.setdefault(doc[span.start].sent.start, set()).add(span.label_)
         for sent in doc.sents:
             stripped = sent.text.strip()
             if not stripped:
                 continue
+            cues = frozenset(labels.get(sent.start, ()))
             start = piece_start + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
             for cut_offset, cut in _pieces(stripped, MAX_SENTENCE):
                 body = cut.strip()
                 if body:
                     begin = start + cut_offset + (len(cut) - len(cut.lstrip()))
                     sentences.append(
-                        Sentence(body, begin, begin + len(body), number, len(sentences))
+                        Sentence(body, begin, begin + len(body), number, len(sentences), cues)
                     )
     return sentences

@@ -92,3 +92,29 @@ def test_extract_resolves_an_undated_weekday_against_the_other_files(tmp_path: P
 
 def test_commands_are_click_commands() -> None:
     assert all(isinstance(c, click.Command) for c in main.commands.values())
+
+
+def test_every_data_file_is_in_the_package(tmp_path: Path) -> None:
+    """`pip install .` (the Docker image) ships only what package-data names: every data
+    file the code reads must be covered by one of its globs."""
+    import fnmatch
+    import tomllib
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]
+    data_files = [
+        p
+        for top in ("pipeline", "workers", "schemas")
+        for p in (ROOT / top).rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    ]
+    assert data_files
+    for path in data_files:
+        relative = path.relative_to(ROOT)
+        covered = any(
+            fnmatch.fnmatch(str(relative), f"{package.replace('.', '/')}/{glob}")
+            for package, globs in package_data.items()
+            for glob in globs
+        )
+        assert covered, f"{relative} is not in [tool.setuptools.package-data]"

@@ -373,3 +373,25 @@ def test_the_model_parses_only_sentences_the_rules_leave_open(
     from pipeline.extract.attribution import needs_parse
 
     assert needs_parse(sentence) is expected
+
+
+def test_every_sentence_with_a_finding_passes_the_cue_gate() -> None:
+    """The gate only saves work: a sentence it turns away never held a finding."""
+    from pipeline.extract import is_candidate
+    from pipeline.extract.sentences import split_sentences
+
+    texts = [normalise(p.read_bytes()).text for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    texts.append(
+        "They will end on Sunday. They were extended. Dozens died. A dozen were hurt. "
+        "Some 5.3k soldiers left. One hundred and thirty thousand troops stay. "
+        "The drills end on 20th February. Officials put it at 100 000 personnel."
+    )
+    checked = 0
+    for text in texts:
+        for sentence in split_sentences(text):
+            if findings_in_sentence(sentence.text, REF, "The joint drills in Belarus"):
+                checked += 1
+                assert is_candidate(sentence), sentence.text
+            if not is_candidate(sentence):
+                assert not findings_in_sentence(sentence.text, REF, "The joint drills in Belarus")
+    assert checked >= 15
