@@ -137,6 +137,8 @@ def clean_speaker(raw: str) -> str:
 def _name_after_title(text: str) -> str | None:
     """'NATO Secretary General Jens Stoltenberg' -> 'Jens Stoltenberg'."""
     titles = alternation("title_words")
+    if re.search(r"\bgeneral staff\b", text, re.IGNORECASE):
+        return None  # "the General Staff" is an institution, not General Staff
     matches = list(re.finditer(rf"\b(?:{titles})\b", text, re.IGNORECASE))
     if not matches:
         return None

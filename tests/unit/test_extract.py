@@ -46,6 +46,7 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
          [(190000, None, "up_to"), (100000, None, "exact")]),
         ("Russian forces in Crimea now number about 40,000, officials said.", [(40000, None, "approx")]),
         ("Moscow has amassed an estimated 110,000 soldiers near the border.", [(110000, None, "exact")]),
+        ("By then the number of Russian military in Crimea had reached 35 thousand.", [(35000, None, "exact")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -250,6 +251,7 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Moscow has not confirmed the size of its force, but Kyiv says 120,000 Russian troops are there.", "Kyiv"),
         ("The Kremlin never disclosed it, yet analysts estimate 120,000 Russian troops are massed.", "analysts"),
         ("Moscow plans drills in March, and has indicated that 20,000 Russian troops will take part.", ""),
+        ("Some 120,000 Russian troops are near the border, the General Staff reported.", "General Staff"),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:
