@@ -33,7 +33,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     # "Kyiv Says ..." in a headline too; not an adjective ("an estimated 130,000", "the
     # reported figure") and not "claimed the lives of 300".
     verbs = (
-        rf"(?<!\ban\s)(?<!\ba\s)(?<!\bthe\s)(?i:{alternation('reporting_verbs')})"
+        rf"(?<!\ban\s)(?<!\ba\s)(?<!\bthe\s)"
+        # nor a passive ("the number is estimated at 130,000"): its subject is no speaker
+        rf"(?<!\bis\s)(?<!\bare\s)(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)(?<!\bbe\s)"
+        rf"(?i:{alternation('reporting_verbs')})"
         r"(?![^.,;:\u201c\u201d\"]{0,40}\blives\b)"
     )
     aux = r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+)\s+)*"
@@ -278,7 +281,7 @@ def _speaker_from_parse(span: Span) -> str:
         while verb.dep_ == "conj" and not any(c.dep_.startswith("nsubj") for c in verb.children):
             verb = verb.head
         for child in verb.children:
-            if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("PROPN", "NOUN"):
+            if child.dep_ == "nsubj" and child.pos_ in ("PROPN", "NOUN"):  # not a passive
                 subtree = list(child.subtree)
                 phrase = span.doc[subtree[0].i : subtree[-1].i + 1].text
                 speaker = clean_speaker(phrase)

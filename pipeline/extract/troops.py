@@ -51,7 +51,7 @@ def _force_before(head: str) -> bool:
     forces = alternation("force_words")
     match = re.search(
         rf"(?P<mods>(?:[\w.'’-]+\s+){{0,2}})\b(?:{forces})\b[^.;:]{{0,70}}\b"
-        rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached)\s*$",
+        rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached|is|was|are|were)\s*$",
         head,
         re.IGNORECASE,
     )

