@@ -45,6 +45,14 @@ def _noun_after(tail: str) -> tuple[str, list[str]] | None:
     return match.group("noun").lower(), mods
 
 
+def _strong_force_after(tail: str) -> bool:
+    """'-strong contingent', '-strong force': a force given by its size."""
+    forces = alternation("force_words")
+    return (
+        re.match(rf"^\s*-?\s*strong\s+(?:[\w-]+\s+){{0,2}}?(?:{forces})\b", tail, re.I) is not None
+    )
+
+
 def _force_before(head: str) -> bool:
     """'... the Russian force in Belarus at', '... put the number of troops at'; not when
     the force is another country's ('the number of US troops ... to about 5,000')."""
@@ -101,8 +109,19 @@ def troop_findings(
                 continue
         elif _force_before(head) and not _last_actor_is_foreign(clause_before(sentence, amount)):
             pass
+        elif _strong_force_after(tail) and not _last_actor_is_foreign(
+            clause_before(sentence, amount)
+        ):
+            pass  # "a 2,000-strong contingent"
         elif found and amount.digits and re.search(r"\b(?:the|to|with|from)\s*$", head, re.I):
             pass  # "up to 190,000 personnel ... compared to the 100,000 on January 30"
+        elif (
+            found
+            and amount.digits
+            and re.search(r"\b(?:and|while|plus)\s*$", head, re.I)
+            and re.match(r"^\s+(?:in|near|along|at|on|inside|around)\b", tail, re.I)
+        ):
+            pass  # "35,000 troops in Crimea and 15,000 in the Donbas"
         else:
             continue
         if amount.value < _MIN_TROOPS or is_hypothetical(sentence, amount):

@@ -48,6 +48,9 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Moscow has amassed an estimated 110,000 soldiers near the border.", [(110000, None, "exact")]),
         ("By then the number of Russian military in Crimea had reached 35 thousand.", [(35000, None, "exact")]),
         ("The Russian force in Belarus is estimated at 30,000.", [(30000, None, "exact")]),
+        ("Moscow sent a 3,000-strong contingent to Belarus.", [(3000, None, "exact")]),
+        ("Russia keeps 30,000 troops in Crimea and 12,000 in the Donbas.", [(30000, None, "exact"), (12000, None, "exact")]),
+        ("Russia has 90,000 troops near Ukraine and 1,200 tanks.", [(90000, None, "exact")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -71,6 +74,7 @@ def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
         "The deal is worth $100,000 to the troops' families.",  # money
         "The exercise began on February 10 with 30 battalion tactical groups.",  # BTGs, a date
         "Moscow moved 40 battalion groups, each of some 700 to 900 soldiers, west.",  # a unit's size
+        "Ukraine's 200,000-strong force is ready.",  # another country's force
     ],
 )  # fmt: skip
 def test_not_troop_counts(sentence: str) -> None:
