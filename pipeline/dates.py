@@ -27,8 +27,11 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _FULL_DATE_PATTERNS = [
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE),
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),
-    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),
+    # ISO, also with a time after it ("2022-02-17T10:00:00Z")
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),
     re.compile(r"\b(?P<day>[0-3]?\d)\.(?P<mnum>[01]?\d)\.(?P<year>(?:19|20)\d\d)\b"),
+    # "02/17/2022": month first (the American order) unless the first part cannot be one
+    re.compile(r"\b(?P<first>[0-3]?\d)/(?P<second>[0-3]?\d)/(?P<year>(?:19|20)\d\d)\b"),
 ]
 _DATELINE_NOISE = re.compile(
     r"\b(published|updated|posted|last updated|on|at|am|pm|a\.m\.|p\.m\.|ist|gmt|utc|est|edt|"
@@ -40,6 +43,13 @@ _DATELINE_NOISE = re.compile(
 
 def _to_date(match: re.Match[str]) -> date | None:
     groups = match.groupdict()
+    if groups.get("first"):
+        first, second = int(groups["first"]), int(groups["second"])
+        month, day = (first, second) if first <= 12 else (second, first)
+        try:
+            return date(int(groups["year"]), month, day)
+        except ValueError:
+            return None
     month = MONTHS[groups["month"].lower()[:3]] if groups.get("month") else int(groups["mnum"])
     try:
         return date(int(groups["year"]), month, int(groups["day"]))
