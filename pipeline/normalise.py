@@ -134,8 +134,46 @@ def strip_html(text: str) -> str:
     return root.text(separator="") or ""
 
 
+def _is_html(text: str) -> bool:
+    return bool(_HTML_DOC.match(text)) or len(_TAG.findall(text)) > 20
+
+
+_DATE_META = (
+    'meta[property="article:published_time"]', 'meta[name="article:published_time"]',
+    'meta[property="og:published_time"]', 'meta[itemprop="datePublished"]',
+    'meta[name="datePublished"]', 'meta[name="pubdate"]', 'meta[name="publish-date"]',
+    'meta[name="date"]', 'meta[name="dc.date"]', 'meta[name="DC.date.issued"]',
+)  # fmt: skip
+_ISO_DAY = re.compile(r"^\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
+_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d\d-\d\d-\d\d)')
+
+
+def html_metadata(text: str) -> tuple[date | None, str | None]:
+    """The publication date and site name an HTML page states about itself: its
+    article:published_time (or a like meta tag), JSON-LD datePublished, or first
+    <time datetime>; og:site_name."""
+    tree = LexborHTMLParser(text)
+    values = [node.attributes.get("content") for node in tree.css(", ".join(_DATE_META))]
+    for node in tree.css('script[type="application/ld+json"]'):
+        found = _LD_PUBLISHED.search(node.text() or "")
+        values.append(found.group(1) if found else None)
+    values += [node.attributes.get("datetime") for node in tree.css("time[datetime]")[:1]]
+    published = None
+    for value in values:
+        match = _ISO_DAY.match(value or "")
+        if match:
+            try:
+                published = date(*(int(g) for g in match.groups()))
+                break
+            except ValueError:
+                continue
+    site = tree.css_first('meta[property="og:site_name"]')
+    site_name = (site.attributes.get("content") or "").strip() or None if site else None
+    return published, site_name
+
+
 def _strip_markup(text: str) -> str:
-    if _HTML_DOC.match(text) or len(_TAG.findall(text)) > 20:
+    if _is_html(text):
         return strip_html(text)
     # Plain text with a stray tag or two (pasted captions): strip those lines only.
     lines = []
@@ -224,6 +262,7 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
         except ValueError:
             archive_date = None
         text = text[header.end() :]
+    meta_date, site_name = html_metadata(text) if _is_html(text) else (None, None)
     text = html.unescape(_strip_markup(text))
 
     lines: list[str] = []
@@ -238,8 +277,11 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
 
     title = _find_title(lines)
     byline = _find_byline(lines)
-    outlet = _find_outlet(lines, title, byline, text)
-    published, source = _find_date(lines, archive_date)
+    outlet = site_name or _find_outlet(lines, title, byline, text)
+    if archive_date is None and meta_date is not None:
+        published, source = meta_date, DateSource.METADATA
+    else:
+        published, source = _find_date(lines, archive_date)
     body = "\n".join(line for line in lines if not _is_metadata_line(line, outlet, byline))
     return NormalisedArticle(
         text=body,

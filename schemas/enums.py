@@ -55,6 +55,7 @@ class DateSource(StrEnum):
 
     DATELINE = "dateline"  # a date line of the article ("February 15, 2022")
     ARCHIVE = "archive"  # an archive header (" date 2022-02-15")
+    METADATA = "metadata"  # the HTML page's own metadata (article:published_time, <time>)
     INFERRED = "inferred"  # the most common full date in the text
     GIVEN = "given"  # supplied by the caller
     NONE = "none"  # not found: relative dates are not resolved

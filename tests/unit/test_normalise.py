@@ -197,3 +197,25 @@ def test_inferred_date_is_the_most_common_full_date() -> None:
            b"The 14 February 2022 meeting was short.\n")  # fmt: skip
     article = normalise(raw)
     assert (article.published, article.date_source) == (date(2022, 2, 14), DateSource.INFERRED)
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        ('<meta property="article:published_time" content="2022-02-17T08:00:00Z">', date(2022, 2, 17)),
+        ('<meta itemprop="datePublished" content="2022-02-18">', date(2022, 2, 18)),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2022-02-19T10:00"}</script>', date(2022, 2, 19)),
+        ('<meta name="date" content="not a date">', None),
+    ],
+)  # fmt: skip
+def test_an_html_page_gives_its_own_date_and_site(head: str, expected: date | None) -> None:
+    page = (
+        f'<!doctype html><html><head><meta property="og:site_name" content="Daily Planet">{head}'
+        "</head><body><h1>Drills in Belarus wind down</h1>"
+        "<p>The joint drills in Belarus are due to end on Sunday.</p></body></html>"
+    )
+    article = normalise(page.encode())
+    assert article.published == expected
+    assert article.date_source == ("metadata" if expected else "none")
+    assert article.outlet == "Daily Planet"
+    assert "script" not in article.text and "Daily Planet" not in article.text
