@@ -278,6 +278,7 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
     title = _find_title(lines)
     byline = _find_byline(lines)
     outlet = site_name or _find_outlet(lines, title, byline, text)
+    published: date | None
     if archive_date is None and meta_date is not None:
         published, source = meta_date, DateSource.METADATA
     else:
