@@ -82,7 +82,8 @@ def _period(flags: Iterable[str]) -> str:
             if "first day" in text:
                 return "first_day"
             if re.search(
-                r"invasion|war began|since (?:the )?(?:start|beginning)|february 24", text
+                r"invasion|invaded|war began|since (?:the )?(?:start|beginning)|feb(?:ruary|\.)? 24",
+                text,
             ):
                 return "since_invasion"
             if re.search(r"past|last", text):

@@ -104,8 +104,8 @@ def _victims(sentence: str, between: str) -> str | None:
 
 
 _PERIOD = re.compile(
-    r"\b(?:since [\w' -]{1,40}?|on the first day(?: of [\w' -]{1,40}?)?|"
-    r"(?:in|over) the (?:past|last) [\w' -]{1,30}?)(?=[,.;]|$)",
+    r"\b(?:since (?:[\w' -]|\.(?=\s\d)){1,40}?|on the first day(?: of [\w' -]{1,40}?)?|"
+    r"(?:in|over) the (?:past|last) [\w' -]{1,30}?)(?=[,;]|\.(?!\s\d)|$)",
     re.IGNORECASE,
 )
 _LOCATION = re.compile(

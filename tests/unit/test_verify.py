@@ -180,3 +180,21 @@ def test_a_vague_figure_does_not_supersede_an_earlier_precise_one() -> None:
     early = troops(1, 130_000, "A")
     later_wide = troops(2, 10_000, "B", as_of=D + timedelta(days=10), high=99_999, vague=True)
     assert statuses([early, later_wide]) == {1: "unconfirmed", 2: "unconfirmed"}
+
+
+@pytest.mark.parametrize(
+    "sentence, period",
+    [
+        ("At least 549 civilians have been killed since Russia invaded on Feb. 24.", "since_invasion"),
+        ("At least 549 civilians have been killed since Feb. 24, the UN said.", "since_invasion"),
+        ("More than 14,000 people have died since 2014.", "since_2014"),
+        ("137 people were killed on the first day of the invasion.", "first_day"),
+        ("Twelve soldiers were killed in the past day.", "recent"),
+    ],
+)  # fmt: skip
+def test_a_casualty_period_as_written_gives_the_scope(sentence: str, period: str) -> None:
+    from pipeline.extract import findings_in_sentence
+    from pipeline.verify import _period
+
+    (finding,) = findings_in_sentence(sentence, None)
+    assert _period(finding.flags) == period
