@@ -598,7 +598,10 @@ def _figure(row: dict[str, Any]) -> str:
     value = f"{row['value']:,}" if isinstance(row["value"], int) else row["value"]
     high = f"-{row['value_high']:,}" if row.get("value_high") else ""
     extra = f" {row['casualty_type']}" if row.get("casualty_type") else ""
-    return f"{q}{value}{high}{extra}"
+    if row.get("vague"):
+        return f"vague {value}{high}{extra}"  # "dozens": an interval, not a figure given
+    inferred = " (from story)" if "date_from_story" in str(row.get("flags")) else ""
+    return f"{q}{value}{high}{extra}{inferred}"
 
 
 def _claim_line(row: dict[str, Any]) -> str:

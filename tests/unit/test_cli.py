@@ -118,3 +118,13 @@ def test_every_data_file_is_in_the_package(tmp_path: Path) -> None:
             for glob in globs
         )
         assert covered, f"{relative} is not in [tool.setuptools.package-data]"
+
+
+def test_a_vague_or_story_dated_figure_says_so() -> None:
+    from workers.cli import _figure
+
+    vague = {"value": 24, "value_high": 99, "qualifier": "exact", "casualty_type": "killed",
+             "vague": True}  # fmt: skip
+    story = {"value": "2022-02-20", "qualifier": "exact", "flags": "date_from_story"}
+    assert _figure(vague) == "vague 24-99 killed"
+    assert _figure(story) == "2022-02-20 (from story)"
