@@ -21,7 +21,8 @@ _END_VERBS = r"end|conclude|finish|wind down|wrap up|close|run until|last until|
 _END = re.compile(
     rf"(?:(?:scheduled|due|expected|set|planned|slated|supposed|meant|going|intended)\s+to\s+(?:{_END_VERBS})"
     rf"|will\s+(?:{_END_VERBS})|would\s+(?:{_END_VERBS})|(?:to\s+)?(?:{_END_VERBS})s?"
-    rf"|ending|ended|until|till|through|scheduled for)\s+(?:on\s+)?(?P<date>{DATE_EXPRESSION})\b",
+    rf"|ending|ended|until|till|through|scheduled for)"
+    rf"(?:\s+as\s+(?:scheduled|planned|expected))?\s+(?:on\s+)?(?P<date>{DATE_EXPRESSION})\b",
     re.IGNORECASE,
 )
 _FROM_TO = re.compile(

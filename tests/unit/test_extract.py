@@ -104,6 +104,7 @@ def test_as_of_date_written_after_the_figure() -> None:
         ("Belarus said the joint drills were extended past Sunday.", [(date(2022, 2, 20), "more_than")]),
         ("Belarusian and Russian units exercise in Belarus from February 10 to 20.", [(date(2022, 2, 20), "exact")]),
         ("The joint drills in Belarus will go on past their scheduled end on Sunday.", [(date(2022, 2, 20), "more_than")]),
+        ("Moscow said the drills in Belarus would conclude as scheduled on Sunday.", [(date(2022, 2, 20), "exact")]),
     ],
 )  # fmt: skip
 def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
@@ -160,6 +161,7 @@ def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
         ("Eight people, among them two medics, were injured by the shelling.", [(8, "wounded"), (2, "wounded")]),
         ("Russian losses now number between 3,000 and 4,000, analysts said.", [(3000, "killed_or_wounded")]),
         ("The death toll includes 12 children, the mayor said.", [(12, "killed")]),
+        ("One man died and 9 were hospitalised after the strike.", [(1, "killed"), (9, "wounded")]),
     ],
 )  # fmt: skip
 def test_casualties(sentence: str, expected: list[tuple]) -> None:
