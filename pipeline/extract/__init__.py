@@ -2,9 +2,9 @@
 
 Cue patterns (spaCy span-ruler patterns in ``patterns/cues.jsonl``) mark every sentence;
 the extractors' rules run over the sentences marked with an amount, a date, drills or an
-extension; the statistical model (when one is configured)
-parses only the sentences that hold a candidate figure and whose speaker the rules leave
-open, in one batch, to help attribution.
+extension; the statistical model (when one is configured) parses only the sentences that
+hold a candidate figure and whose speaker the rules leave open, in one batch, to help
+attribution.
 The result keeps one claim per (kind, value, upper value, speaker), at its first mention.
 """
 
