@@ -72,7 +72,7 @@ def _toll_before(head: str) -> str | None:
     between 5,000 and 6,000", "the toll includes 10 children")."""
     deaths = r"deaths|death toll|toll|casualties|losses|fatalities|dead|killed"
     match = re.search(
-        rf"\b(?P<w>{deaths})\b[^.;:]{{0,50}}\b(?:at|to|of|stood at|reached|numbers?|numbered|"
+        rf"\b(?P<w>{deaths})\b(?:[^.;:]|\.(?=\d)){{0,60}}\b(?:at|to|of|stood at|reached|numbers?|numbered|"
         rf"totall?ed|totals?|includes?|included|including)\s*$",
         head,
         re.I,

@@ -50,6 +50,9 @@ def is_calendar_or_unit(sentence: str, amount: Amount) -> bool:
     head, tail = before(sentence, amount), after(sentence, amount)
     if amount.value_high is None and re.fullmatch(r"(?:19|20)\d\d", amount.text.strip()):
         return True
+    # "from 24.02 to 10.03": days and months written with a dot, not decimals
+    if re.fullmatch(r"[0-3]?\d\.[01]\d(?:\s*(?:-|–|to)\s*[0-3]?\d\.[01]\d)?", amount.text.strip()):
+        return True
     if re.search(rf"\b(?:{MONTHS})\.?\s*$", head, re.IGNORECASE) and amount.value <= 31:
         return True
     if re.match(rf"^\s*(?:{MONTHS})\b", tail, re.IGNORECASE) and amount.value <= 31:

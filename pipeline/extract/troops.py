@@ -53,6 +53,22 @@ def _strong_force_after(tail: str) -> bool:
     )
 
 
+_JOINED = re.compile(
+    r"^[\s\u201c\u201d\"']*(?:[\w.'’-]+\s+){1,4}?(?:have|has|had|were|was)?\s*(?:been\s+)?"
+    r"(?:added|joined)\b",
+    re.IGNORECASE,
+)
+
+
+def _put_at(head: str, amount: Amount) -> str:
+    """'The Russian force, estimated at 30,000, ...' reads as 'the Russian force at 30,000'."""
+    if re.match(
+        r"(?:estimated|put|put at|numbering)\b", amount.text, re.I
+    ) and head.rstrip().endswith(","):
+        return head.rstrip().rstrip(",") + " at "
+    return head
+
+
 def _force_before(head: str) -> bool:
     """'... the Russian force in Belarus at', '... put the number of troops at'; not when
     the force is another country's ('the number of US troops ... to about 5,000')."""
@@ -77,7 +93,9 @@ def _last_actor_is_foreign(head: str) -> bool:
         for match in re.finditer(rf"(?<![\w.])(?:{alt})(?![\w])", head, re.IGNORECASE):
             preceding = head[: match.start()].rstrip().lower()
             if re.search(
-                r"\b(?:in|into|to|from|near|with|across|of|on|at|toward|towards)$", preceding
+                r"\b(?:in|into|to|from|near|with|across|of|on|at|toward|towards|around|along|inside|"
+                r"within|outside|against|surrounding|encircling)$",
+                preceding,
             ):
                 continue  # a place, not an actor
             if match.start() > last_pos:
@@ -101,13 +119,17 @@ def troop_findings(
             _, mods = noun
             if increments & set(mods) or re.search(r"\b(?:more|additional|extra)\s*$", head, re.I):
                 continue
+            if _JOINED.match(tail):
+                continue  # "7,000 troops have been added to the build-up": an increment
             if foreign & set(mods):
                 continue
             if not ({"russian", "russia's", "of russia's"} & set(mods)) and _last_actor_is_foreign(
                 clause_before(sentence, amount)
             ):
                 continue
-        elif _force_before(head) and not _last_actor_is_foreign(clause_before(sentence, amount)):
+        elif _force_before(_put_at(head, amount)) and not _last_actor_is_foreign(
+            clause_before(sentence, amount)
+        ):
             pass
         elif _strong_force_after(tail) and not _last_actor_is_foreign(
             clause_before(sentence, amount)

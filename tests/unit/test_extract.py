@@ -51,6 +51,7 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Moscow sent a 3,000-strong contingent to Belarus.", [(3000, None, "exact")]),
         ("Russia keeps 30,000 troops in Crimea and 12,000 in the Donbas.", [(30000, None, "exact"), (12000, None, "exact")]),
         ("Russia has 90,000 troops near Ukraine and 1,200 tanks.", [(90000, None, "exact")]),
+        ("The Russian grouping around Ukraine, estimated at 120,000, keeps growing.", [(120000, None, "exact")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -75,6 +76,7 @@ def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
         "The exercise began on February 10 with 30 battalion tactical groups.",  # BTGs, a date
         "Moscow moved 40 battalion groups, each of some 700 to 900 soldiers, west.",  # a unit's size
         "Ukraine's 200,000-strong force is ready.",  # another country's force
+        "Some 5,000 soldiers have been added to the build-up this week.",  # an increment
     ],
 )  # fmt: skip
 def test_not_troop_counts(sentence: str) -> None:
@@ -162,6 +164,7 @@ def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
         ("Russian losses now number between 3,000 and 4,000, analysts said.", [(3000, "killed_or_wounded")]),
         ("The death toll includes 12 children, the mayor said.", [(12, "killed")]),
         ("One man died and 9 were hospitalised after the strike.", [(1, "killed"), (9, "wounded")]),
+        ("Enemy losses from 24.02 to 05.03 amounted to about 9,000 people.", [(9000, "killed_or_wounded")]),
     ],
 )  # fmt: skip
 def test_casualties(sentence: str, expected: list[tuple]) -> None:
