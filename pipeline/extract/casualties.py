@@ -85,6 +85,8 @@ def _toll_before(head: str) -> str | None:
 
 def _victims(sentence: str, between: str) -> str | None:
     nouns = alternation("victim_nouns")
+    if re.search(r"\bcivilian\b", between, re.IGNORECASE):
+        return "civilians"  # "364 civilian deaths", "1,035 civilian casualties"
     match = re.search(rf"\b(?:{nouns})\b", between + " " + sentence, re.IGNORECASE)
     if not match:
         return None

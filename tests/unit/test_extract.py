@@ -218,6 +218,7 @@ def test_vague_casualties_are_kept_as_intervals_and_flagged(
         ),
         ("Kyiv says its forces killed 1,300 Russian servicemen.", "Russian servicemen"),
         ("Officials said four civilians were killed by Russian shelling.", "civilians"),
+        ("The UN has recorded 364 civilian deaths so far.", "civilians"),
     ],
 )
 def test_casualty_victims(sentence: str, victims: str) -> None:
