@@ -157,7 +157,10 @@ def casualty_findings(
                     value_high=amount.value_high,
                     qualifier=amount.qualifier.value,
                     casualty_type=CasualtyType(casualty_type).value,
-                    victims=_victims(sentence, between or tail[:40]),
+                    # "1,035 civilian casualties: 364 killed and 671 injured" - the
+                    # sub-counts are about the same victims
+                    victims=_victims(sentence, between or tail[:40])
+                    or (found[-1][1].victims if found else None),
                     location=location.group("l") if location else None,
                     vague=amount.vague,
                     as_of=date_right_after(tail, reference),

@@ -226,6 +226,16 @@ def test_casualty_victims(sentence: str, victims: str) -> None:
     assert finding.victims == victims
 
 
+def test_sub_counts_share_the_victims_named_before_them() -> None:
+    found = findings_in_sentence(
+        "The UN recorded 900 civilian casualties: 300 killed and 600 injured.", REF
+    )
+    assert [(f.value, f.casualty_type, f.victims) for f in found] == [
+        (900, "killed_or_wounded", "civilians"), (300, "killed", "civilians"),
+        (600, "wounded", "civilians"),
+    ]  # fmt: skip
+
+
 def test_casualty_victims_and_place() -> None:
     (finding,) = findings_in_sentence(
         "Ukraine said 14 Ukrainian soldiers were killed in eastern Ukraine.", REF
