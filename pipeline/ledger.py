@@ -170,12 +170,12 @@ def add_claims(
 
 
 #: What verification reads of a claim, in the order ``verify.View.from_row`` takes them.
-_VERIFICATION_COLUMNS = ("id", "kind", "value", "value_high", "value_date", "qualifier",
+VERIFICATION_COLUMNS = ("id", "kind", "value", "value_high", "value_date", "qualifier",
                          "origin", "as_of", "status", "flags")  # fmt: skip
 
 
 def _verification_columns() -> list[Any]:
-    return [Claim.__table__.c[name] for name in _VERIFICATION_COLUMNS]  # type: ignore[attr-defined]
+    return [Claim.__table__.c[name] for name in VERIFICATION_COLUMNS]  # type: ignore[attr-defined]
 
 
 def claim_rows_in_scope(session: Session, *, kind: str, scope: str) -> list[tuple[Any, ...]]:

@@ -133,7 +133,7 @@ class View:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> View:
-        """From ``ledger.claim_rows_in_scope``'s columns."""
+        """From ``ledger.VERIFICATION_COLUMNS``, in that order."""
         (id_, kind, value, high, value_date, qualifier, origin, as_of, status, flags) = row
         marks = str(flags).split(",")
         return cls(
@@ -359,20 +359,8 @@ def _agree_or_dispute(claim: View, agreeing: list[View], conflicts: list[View]) 
 
 
 def view_of(claim: Claim) -> View:
-    return View(
-        id=claim.id,  # type: ignore[arg-type]
-        kind=claim.kind,
-        value=claim.value,
-        value_high=claim.value_high,
-        value_date=claim.value_date,
-        qualifier=claim.qualifier,
-        origin=claim.origin,
-        as_of=claim.as_of,
-        status=claim.status,
-        extension="extension" in claim.flags.split(","),
-        vague="vague" in claim.flags.split(","),
-        inferred="date_from_story" in claim.flags.split(","),
-    )
+    """A stored claim as verification sees it: the same columns ``View.from_row`` reads."""
+    return View.from_row(tuple(getattr(claim, name) for name in ledger.VERIFICATION_COLUMNS))
 
 
 def verify_document(
