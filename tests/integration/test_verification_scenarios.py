@@ -259,3 +259,22 @@ def test_two_workers_verifying_at_once_agree_with_one(engine: Engine, tmp_path) 
     assert concurrent == {k: v[0] for k, v in _outcome(sequential).items()}
     assert set(concurrent.values()) == {"disputed"}  # 60,000 and 190,000 conflict with the rest
     sequential.dispose()
+
+
+def test_propositions_command_summarises_the_ledger(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from workers.cli import main
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = open_ledger(url)
+    for file_name, raw in SCENARIOS[
+        "vague figures are judged but are no evidence"
+    ].articles.items():
+        process(engine, file_name, raw)
+    engine.dispose()
+    result = CliRunner().invoke(main, ["propositions"], env={"CLAIMTRACK_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "casualty_count / killed/civilians/cumulative:" in result.output
+    assert "#1     corroborated" in result.output  # the vague claim, through view_of
+    assert "3 claims (3 current) from 3 origins" in result.output
