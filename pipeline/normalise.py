@@ -124,7 +124,10 @@ _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "form"
 
 def strip_html(text: str) -> str:
     """Text of an HTML document or fragment, a line for each block element."""
-    tree = LexborHTMLParser(text)
+    return _tree_text(LexborHTMLParser(text))
+
+
+def _tree_text(tree: LexborHTMLParser) -> str:
     tree.strip_tags(_DROP_TAGS)
     for node in tree.css(_BLOCK_TAGS):
         node.insert_after("\n")
@@ -148,11 +151,10 @@ _ISO_DAY = re.compile(r"^\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
 _LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d\d-\d\d-\d\d)')
 
 
-def html_metadata(text: str) -> tuple[date | None, str | None]:
+def html_metadata(tree: LexborHTMLParser) -> tuple[date | None, str | None]:
     """The publication date and site name an HTML page states about itself: its
     article:published_time (or a like meta tag), JSON-LD datePublished, or first
-    <time datetime>; og:site_name."""
-    tree = LexborHTMLParser(text)
+    <time datetime>; og:site_name. Read before the scripts are stripped."""
     values = [node.attributes.get("content") for node in tree.css(", ".join(_DATE_META))]
     for node in tree.css('script[type="application/ld+json"]'):
         found = _LD_PUBLISHED.search(node.text() or "")
@@ -172,10 +174,8 @@ def html_metadata(text: str) -> tuple[date | None, str | None]:
     return published, site_name
 
 
-def _strip_markup(text: str) -> str:
-    if _is_html(text):
-        return strip_html(text)
-    # Plain text with a stray tag or two (pasted captions): strip those lines only.
+def _strip_stray_tags(text: str) -> str:
+    """Plain text with a stray tag or two (pasted captions): strip those lines only."""
     lines = []
     for line in text.split("\n"):
         if _TAG.search(line):
@@ -262,8 +262,15 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
         except ValueError:
             archive_date = None
         text = text[header.end() :]
-    meta_date, site_name = html_metadata(text) if _is_html(text) else (None, None)
-    text = html.unescape(_strip_markup(text))
+    meta_date: date | None = None
+    site_name: str | None = None
+    if _is_html(text):
+        tree = LexborHTMLParser(text)  # parsed once: metadata first, then the text
+        meta_date, site_name = html_metadata(tree)
+        text = _tree_text(tree)
+    else:
+        text = _strip_stray_tags(text)
+    text = html.unescape(text)
 
     lines: list[str] = []
     for line in text.split("\n"):
