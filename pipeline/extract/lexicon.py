@@ -35,13 +35,19 @@ def patterns() -> tuple[dict[str, Any], ...]:
 
 def words(label: str, id: str | None = None) -> list[str]:
     """The phrases of a label (of one id of it, when given)."""
-    found = [
+    return list(_phrases(label, id))
+
+
+@cache
+def _phrases(label: str, id: str | None) -> tuple[str, ...]:
+    # Cached: the rules ask for word lists on every sentence.
+    found = tuple(
         p["pattern"]
         for p in patterns()
         if p["label"] == label
         and isinstance(p["pattern"], str)
         and (id is None or p.get("id") == id)
-    ]
+    )
     if not found:
         raise KeyError(f"no phrases labelled {label!r}{f' with id {id!r}' if id else ''}")
     return found
