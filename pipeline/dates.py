@@ -46,13 +46,11 @@ def _to_date(match: re.Match[str]) -> date | None:
     if groups.get("first"):
         first, second = int(groups["first"]), int(groups["second"])
         month, day = (first, second) if first <= 12 else (second, first)
-        try:
-            return date(int(groups["year"]), month, day)
-        except ValueError:
-            return None
-    month = MONTHS[groups["month"].lower()[:3]] if groups.get("month") else int(groups["mnum"])
+    else:
+        month = MONTHS[groups["month"].lower()[:3]] if groups.get("month") else int(groups["mnum"])
+        day = int(groups["day"])
     try:
-        return date(int(groups["year"]), month, int(groups["day"]))
+        return date(int(groups["year"]), month, day)
     except ValueError:
         return None
 
