@@ -13,19 +13,18 @@ repeated to at least 500 documents. Prints a table and writes results/extractor.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from pathlib import Path
 
 import spacy
 
+from benchmarks.record import save
 from pipeline.extract import extract_claims
 from pipeline.nlp import load_model
 from pipeline.normalise import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 DEV = ROOT.parent / "shared" / "eval" / "dev" / "articles"
 
 
@@ -77,8 +76,7 @@ def main() -> None:
     print(f"{'(a) ' + args.model + ' nlp.pipe':<34}{result['baseline_docs_per_s']:>10.1f}")
     print(f"{'(b) claimtrack normalise+extract':<34}{result['claimtrack_docs_per_s']:>10.1f}")
     print(f"speed-up (b)/(a): {result['speedup']:.2f}x  (target >= 3x) over {len(raws)} documents")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "extractor.json").write_text(json.dumps(result, indent=2) + "\n")
+    save("extractor", result)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ carries the current figure. A new claim arrives on the newest day, as news does.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import tempfile
@@ -25,13 +24,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
+from benchmarks.record import save
 from pipeline import ledger
 from pipeline.database import open_ledger, session
 from pipeline.verify import verify_document
 from schemas.records import ExtractedClaim
 from schemas.tables import Claim, Document, StatusEvent
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SCOPES = {
     "troop_count": ["around_ukraine", "belarus", "crimea"],
     "casualty_count": ["killed/civilians/since_invasion", "killed/all/since_2014",
@@ -165,10 +164,7 @@ def main() -> None:
         f"verify 100k/1k: {ratio:.2f}x, 100k/10k: "
         f"{large['verify_one_s'] / runs[1]['verify_one_s']:.2f}x (target <= 2x)"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ledger_scale.json").write_text(
-        json.dumps({"runs": runs, "verify_ratio_100k_1k": ratio}, indent=2) + "\n"
-    )
+    save("ledger_scale", {"runs": runs, "verify_ratio_100k_1k": ratio})
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ writes results/memory.json. Target: under 600 MB, and flat.
 from __future__ import annotations
 
 import argparse
-import json
 
-from benchmarks.pipeline import RESULTS, run
+from benchmarks.pipeline import run
+from benchmarks.record import save
 
 
 def main() -> None:
@@ -24,13 +24,7 @@ def main() -> None:
     print(f"{args.docs // 5:>10} {early:>8.0f}MB")
     print(f"{args.docs:>10} {peak:>8.0f}MB")
     print(f"growth over the last 80%: {peak - early:+.0f} MB (target: < 600 MB and flat)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "memory.json").write_text(
-        json.dumps(
-            {"docs": args.docs, "peak_rss_mb_at_20pct": early, "peak_rss_mb": peak}, indent=2
-        )
-        + "\n"
-    )
+    save("memory", {"docs": args.docs, "peak_rss_mb_at_20pct": early, "peak_rss_mb": peak})
 
 
 if __name__ == "__main__":

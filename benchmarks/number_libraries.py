@@ -12,14 +12,11 @@ quantulum3``); a missing one is reported as such.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 
+from benchmarks.record import save
 from pipeline.numbers import find_amounts
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 # (phrase, value, upper value or None)
 CASES: list[tuple[str, int, int | None]] = [
@@ -122,13 +119,9 @@ def main() -> None:
         f"{'not installed' if r is None else f'{sum(r)}/{len(r)}':>15}" for r in results.values()
     )
     print(f"{'read correctly':<42}{totals}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "number_libraries.json").write_text(
-        json.dumps(
-            {n: None if r is None else sum(r) for n, r in results.items()} | {"cases": len(CASES)},
-            indent=2,
-        )
-        + "\n"
+    save(
+        "number_libraries",
+        {n: None if r is None else sum(r) for n, r in results.items()} | {"cases": len(CASES)},
     )
 
 

@@ -23,12 +23,11 @@ from pathlib import Path
 import psutil
 
 from benchmarks.corpus import generate, write
+from benchmarks.record import RESULTS, save
 from pipeline import ledger
 from pipeline.database import session
 from pipeline.settings import load_settings
 from workers.stack import Stack
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _peak_rss_mb(stack: Stack) -> float:
@@ -120,7 +119,7 @@ def main() -> None:
             rows.append(run(size, workers, offset))
             offset += size + 100
             print(json.dumps(rows[-1]), flush=True)
-    extractor = RESULTS / "extractor.json"
+    extractor = RESULTS / "extractor.json"  # the bare extractor's last figure
     bare = (
         json.loads(extractor.read_text())["claimtrack_docs_per_s"] if extractor.exists() else None
     )
@@ -137,10 +136,7 @@ def main() -> None:
             print(
                 f"N={size}: 2 workers / 1 worker = {by_workers[2] / by_workers[1]:.2f}x (target >= 1.6x)"
             )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pipeline.json").write_text(
-        json.dumps({"runs": rows, "bare_extractor_docs_per_s": bare}, indent=2) + "\n"
-    )
+    save("pipeline", {"runs": rows, "bare_extractor_docs_per_s": bare})
 
 
 if __name__ == "__main__":
