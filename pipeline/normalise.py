@@ -15,6 +15,7 @@ from datetime import date
 
 from selectolax.lexbor import LexborHTMLParser
 
+from pipeline import frontmatter, metadata
 from pipeline.dates import find_full_dates, parse_dateline
 from pipeline.errors import InputError
 from pipeline.origins import wire_credit
@@ -37,7 +38,8 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def decode(raw: bytes) -> str:
-    """Decode an article's bytes: BOMs first, then UTF-8, UTF-16 by shape, then cp1252.
+    """Decode an article's bytes: BOMs first, then UTF-32 and UTF-16 by shape, UTF-8, the
+    charset an HTML page declares (``<meta charset>``), then cp1252.
 
     Raises :class:`InputError` for binary files and empty ones.
     """
@@ -58,54 +60,102 @@ def decode(raw: bytes) -> str:
     for magic, what in _BINARY_MAGIC:
         if raw.startswith(magic):
             raise InputError("binary", f"this is a {what}, not a text article")
-    utf16 = _utf16_without_bom(raw)
-    if utf16 is not None:
-        return _clean_text(utf16)
-    if b"\x00" in raw:
+    wide = _wide_without_bom(raw)
+    if wide is not None:
+        return _clean_text(wide)
+    if raw.count(0) > len(raw) // 100:
         raise InputError("binary", "the file holds NUL bytes: it is binary, not a text article")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        # Not UTF-8: Windows-1252 is what such files almost always are; bytes it leaves
-        # undefined are read as Latin-1 so that nothing is lost.
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+        # Not UTF-8: the charset the page declares, else Windows-1252 (what such files
+        # almost always are); bytes it leaves undefined are read as Latin-1 so that
+        # nothing is lost.
+        text = _decode_declared(raw) or _decode_cp1252(raw)
     text = _clean_text(text)
     if _control_ratio(text) > 0.05:
         raise InputError("binary", "more than 5% of the characters are control codes")
     return text
 
 
-def _utf16_without_bom(raw: bytes) -> str | None:
-    """UTF-16 text with no BOM shows NUL in every other byte; decode it if so."""
-    sample = raw[:4096]
-    if len(sample) < 4 or len(sample) % 2:
-        return None
-    even_nuls = sample[0::2].count(0) / (len(sample) / 2)
-    odd_nuls = sample[1::2].count(0) / (len(sample) / 2)
-    if odd_nuls > 0.3 and even_nuls < 0.05:
-        encoding = "utf-16-le"
-    elif even_nuls > 0.3 and odd_nuls < 0.05:
-        encoding = "utf-16-be"
-    else:
-        return None
+def _decode_cp1252(raw: bytes) -> str:
     try:
-        return raw.decode(encoding)
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta\b[^<>]*?charset\s*=\s*["']?\s*([a-z0-9._:-]+)|<\?xml\b[^<>]*?encoding\s*=\s*["']([a-z0-9._:-]+)""",
+    re.IGNORECASE,
+)
+#: Labels that the WHATWG Encoding standard reads as Windows-1252 (a superset of each).
+_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"}
+
+
+def _decode_declared(raw: bytes) -> str | None:
+    """The bytes decoded by the charset that an HTML page (or XML) declares in its first
+    1,024 bytes, as a browser does; None when it declares none, or one Python does not
+    know, or one that the bytes do not fit."""
+    found = _DECLARED_CHARSET.search(raw[:1024])
+    if found is None:
+        return None
+    label = (found.group(1) or found.group(2)).decode("ascii").lower()
+    if label in _AS_CP1252:
+        return None  # what the fallback does anyway
+    try:
+        codec = codecs.lookup(label)
+    except LookupError:
+        return None
+    if codec.name.startswith(("utf-16", "utf-32", "utf-8")):
+        return None  # a page in ASCII bytes cannot be UTF-16; UTF-8 was tried first
+    try:
+        return raw.decode(codec.name)
     except UnicodeDecodeError:
         return None
+
+
+#: (encoding, code unit width, positions of a unit that are mostly NUL, and how often,
+#: the position that holds the text): UTF-32 leaves its two high bytes NUL, UTF-16 its
+#: high byte for Latin text.
+_WIDE_SHAPES = (
+    ("utf-32-le", 4, (2, 3), 0.9, 0),
+    ("utf-32-be", 4, (0, 1), 0.9, 3),
+    ("utf-16-le", 2, (1,), 0.3, 0),
+    ("utf-16-be", 2, (0,), 0.3, 1),
+)
+
+
+def _wide_without_bom(raw: bytes) -> str | None:
+    """UTF-32 or UTF-16 text with no BOM, known by where its NUL bytes fall; decoded if
+    the bytes fit."""
+    for encoding, width, nul_at, share, text_at in _WIDE_SHAPES:
+        sample = raw[: 4096 - 4096 % width]
+        if len(sample) < 2 * width or len(raw) % width:
+            continue
+        units = len(sample) / width
+        nuls = [sample[i::width].count(0) / units for i in range(width)]
+        if all(nuls[i] > share for i in nul_at) and nuls[text_at] < 0.05:
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+#: Control characters (Unicode category Cc) other than the tab and the line feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _control_ratio(text: str) -> float:
     if not text:
         return 0.0
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t")
-    return controls / len(text)
+    return len(_CONTROL.findall(text)) / len(text)
 
 
 def _clean_text(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    # A stray NUL is noise (and PostgreSQL cannot store it in a text column).
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\x00", "")
     return unicodedata.normalize("NFC", text)
 
 
@@ -113,7 +163,7 @@ def _clean_text(text: str) -> str:
 
 _HTML_DOC = re.compile(r"^\s*(<!doctype html|<html\b|<head\b|<body\b)", re.IGNORECASE)
 _TAG = re.compile(
-    r"</?(p|div|span|a|br|img|b|i|em|strong|ul|ol|li|h[1-6]|figure|table)\b[^>]*>", re.I
+    r"</?(p|div|span|a|br|img|b|i|em|strong|ul|ol|li|h[1-6]|figure|table)\b[^<>]*+>", re.I
 )
 _BLOCK_TAGS = (
     "p, div, br, li, h1, h2, h3, h4, h5, h6, tr, blockquote, section, article, header,"
@@ -124,7 +174,73 @@ _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "form"
 
 def strip_html(text: str) -> str:
     """Text of an HTML document or fragment, a line for each block element."""
-    return _tree_text(LexborHTMLParser(text))
+    return _tree_text(parse_html(text))
+
+
+def parse_html(text: str) -> LexborHTMLParser:
+    """The parsed page, its nesting first cut to :data:`MAX_DEPTH` (see ``limit_depth``)."""
+    return LexborHTMLParser(limit_depth(text))
+
+
+#: No article nests elements this deep; browsers stop at 512.
+MAX_DEPTH = 200
+_ANY_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*+)[^<>]*+>")
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr"]
+)  # fmt: skip
+_ENDED_BY = {
+    "li": frozenset({"li", "p"}), "dt": frozenset({"dt", "dd", "p"}),
+    "dd": frozenset({"dt", "dd", "p"}), "tr": frozenset({"tr", "td", "th"}),
+    "td": frozenset({"td", "th"}), "th": frozenset({"td", "th"}), "option": frozenset({"option"}),
+    "a": frozenset(), "b": frozenset(), "i": frozenset(), "em": frozenset(),
+    "strong": frozenset(), "span": frozenset(), "font": frozenset(), "small": frozenset(),
+}  # fmt: skip
+_ENDED_BY_BLOCK = frozenset({"p"})
+
+
+def limit_depth(text: str, max_depth: int = MAX_DEPTH) -> str:
+    """``text`` with the tags nested deeper than ``max_depth`` removed (their text kept).
+
+    An HTML parser checks the open elements on each block tag it opens (is a ``<p>`` still
+    open?), so a page of a million nested ``<div>`` costs it a million times a million
+    steps. One pass over the tags counts the depth; an opening tag past the limit is
+    dropped, and so is the closing tag that matches it (the innermost come first).
+    """
+    kept: list[str] = []
+    open_tags: list[str] = []
+    dropped: Counter[str] = Counter()
+    last = 0
+    for tag in _ANY_TAG.finditer(text):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name in _VOID:
+            continue
+        if closing:
+            if dropped[name]:
+                dropped[name] -= 1
+            elif name in open_tags[-8:]:  # close it and what it left open, as a parser does
+                while open_tags.pop() != name:
+                    pass
+                continue
+            else:
+                continue
+        elif tag.group(0).endswith("/>"):
+            continue
+        elif len(open_tags) < max_depth:
+            # A new <p> or <li> ends the one still open, as a block ends an open <p>.
+            ends = _ENDED_BY.get(name, _ENDED_BY_BLOCK)
+            while open_tags and open_tags[-1] in ends:
+                open_tags.pop()
+            open_tags.append(name)
+            continue
+        else:
+            dropped[name] += 1
+        kept.append(text[last : tag.start()])
+        last = tag.end()
+    if not kept:
+        return text
+    kept.append(text[last:])
+    return "".join(kept)
 
 
 def _tree_text(tree: LexborHTMLParser) -> str:
@@ -175,26 +291,32 @@ def html_metadata(tree: LexborHTMLParser) -> tuple[date | None, str | None]:
 
 
 def _strip_stray_tags(text: str) -> str:
-    """Plain text with a stray tag or two (pasted captions): strip those lines only."""
+    """Plain text with a stray tag or two (pasted captions): strip those lines only, and
+    read the entities (``&amp;``, ``&nbsp;``) of the others. Each line is unescaped once:
+    the parser has read the entities of the lines it stripped."""
     lines = []
     for line in text.split("\n"):
         if _TAG.search(line):
             line = strip_html(line).replace("\n", " ")
+        elif "&" in line:
+            line = html.unescape(line)
         lines.append(line)
     return "\n".join(lines)
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")
-_MD_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# Each bracket, link text or emphasis stops at the next opening delimiter, so a line of
+# ``[[[[`` or ``**a **a`` is read once, not once per delimiter (that was quadratic).
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]*+\]\([^()\n]*+\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]++)\]\((?:[^()\s]|\([^()\s]*+\))*+\)")
+_MD_AUTOLINK = re.compile(r"<(https?://[^<>\s]++)>")
+_MD_EMPHASIS = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*|__(?=\S)([^_\n]+?)(?<=\S)__")
 
 
 def unwrap_markdown(line: str) -> str:
     line = _MD_IMAGE.sub("", line)
     line = _MD_LINK.sub(r"\1", line)
     line = _MD_AUTOLINK.sub(r"\1", line)
-    line = _MD_EMPHASIS.sub(r"\2", line)
+    line = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), line)
     if line.lstrip().startswith("#"):
         line = line.lstrip().lstrip("#").strip()
     return line
@@ -228,6 +350,30 @@ _BOILERPLATE = [
 ]
 
 
+#: Words a scraper glued together where markup stood between them: "Cold WarNATO
+#: Secretary General", "deployment to Belarusthe Moscow's largest".
+_GLUED_ACRONYM = re.compile(r"(?<=[a-z]{2})(?=[A-Z]{2,}\b)")
+_GLUED_PLACE = re.compile(
+    r"\b(Belarus|Ukraine|Russia|Crimea|Donbas|Donbass|Kyiv|Kiev|Moscow|Minsk|Kharkiv|Mariupol|"
+    r"Europe|NATO)(?=(?:the|and|but|in|on|to|of|as|with)\b)"
+)
+
+
+#: "crisisMoscow has moved", "FEB 20Russian troops": a name or a word glued to what precedes.
+_GLUED_NAME = re.compile(
+    r"(?<=[a-z])(?=(?:Moscow|Kyiv|Kiev|Russia|Russian|Ukraine|Ukrainian|Belarus|Minsk|NATO|"
+    r"Washington|Putin|Zelensky|Biden|Kremlin|Pentagon|Lukashenko)\b)|(?<=\d)(?=[A-Z][a-z])"
+    r"|(?<=[a-z]{3})(?=(?:At|The|In|On|An|Most|Read|Advertisement|Photo|Related)\b)"
+)
+
+
+def unglue(line: str) -> str:
+    """Put back the space a scraper dropped between two words ("WarNATO", "Belarusthe",
+    "crisisMoscow", "FEB 20Russian")."""
+    line = _GLUED_NAME.sub(" ", _GLUED_ACRONYM.sub(" ", line))
+    return _GLUED_PLACE.sub(r"\1 ", line)
+
+
 def is_boilerplate(line: str) -> bool:
     stripped = line.strip().strip("•·|").strip()
     return any(p.fullmatch(stripped) for p in _BOILERPLATE)
@@ -238,8 +384,10 @@ def is_boilerplate(line: str) -> bool:
 _ARCHIVE_HEADER = re.compile(r"^\s*date (\d{4})-(\d{2})-(\d{2})\b[ \t]*")
 _BYLINE = re.compile(r"^\s*by\s+(?P<byline>[A-Z].{2,200})$", re.IGNORECASE)
 _SOURCE_URL = re.compile(
-    r"^\s*(?:original (?:url|article)|source|originally published (?:at|on|by))\s*:?\s*\n?\s*<?"
-    r"https?://(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})",
+    # Horizontal white space only, each run taken whole (possessive): with ``\s*`` every
+    # line start of a run of blank lines re-scanned the whole run (quadratic).
+    r"^[ \t]*+(?:original (?:url|article)|source|originally published (?:at|on|by))[ \t]*+:?"
+    r"[ \t]*+(?:\n[ \t]*+){0,2}<?https?://(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})",
     re.IGNORECASE | re.MULTILINE,
 )
 _SECTION_WORDS = {
@@ -252,8 +400,9 @@ _OUTLET_LINE = re.compile(r"^(?:The |the )?[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*){0,3
 
 
 def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
-    """Normalise an article's bytes into clean text with its title, outlet, byline and date."""
-    text = decode(raw)
+    """Normalise an article's bytes into clean text with its title, outlet, byline and date;
+    what its YAML front matter states beats what the text suggests (``pipeline.metadata``)."""
+    front, text = frontmatter.split(decode(raw))
     archive_date: date | None = None
     header = _ARCHIVE_HEADER.match(text)
     if header:
@@ -265,20 +414,13 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
     meta_date: date | None = None
     site_name: str | None = None
     if _is_html(text):
-        tree = LexborHTMLParser(text)  # parsed once: metadata first, then the text
+        tree = parse_html(text)  # parsed once: metadata first, then the text
         meta_date, site_name = html_metadata(tree)
-        text = _tree_text(tree)
+        text = _tree_text(tree)  # entities read by the parser, once
     else:
         text = _strip_stray_tags(text)
-    text = html.unescape(text)
 
-    lines: list[str] = []
-    for line in text.split("\n"):
-        line = unwrap_markdown(line)
-        line = re.sub(r"[ \t\u00a0\u2009\u202f]+", " ", line).strip()
-        if not line or is_boilerplate(line):
-            continue
-        lines.append(line)
+    lines = _article_lines(text)
     if not lines:
         raise InputError("no_text", "nothing but markup and boilerplate is left of the file")
 
@@ -291,7 +433,13 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
     else:
         published, source = _find_date(lines, archive_date)
     body = "\n".join(line for line in lines if not _is_metadata_line(line, outlet, byline))
-    return NormalisedArticle(
+    found = {"title": title, "byline": byline, "outlet": outlet, "published": published}
+    sources = {name: DateSource.INFERRED for name, value in found.items() if value}
+    if site_name:
+        sources["outlet"] = DateSource.METADATA
+    if published:
+        sources["published"] = source
+    article = NormalisedArticle(
         text=body,
         title=title,
         outlet=outlet,
@@ -299,7 +447,43 @@ def normalise(raw: bytes, *, file_name: str = "") -> NormalisedArticle:
         published=published,
         date_source=source,
         wire=wire_credit("\n".join(lines), byline),
+        sources=sources,
     )
+    if front is None:
+        return article
+    return metadata.onto_article(article, metadata.merge(front, metadata.of_article(article)))
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+#: No word of prose is this long. A longer run without a space (``[[[[...``, a pasted blob)
+#: is cut with a space: a tokenizer peels such a run one character at a time and scans the
+#: rest each time, so its cost grew with the square of the run's length.
+MAX_WORD = 200
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD}}}(?=\S)")
+#: No paragraph of prose is this long either. A longer line is cut at white space into
+#: lines of at most this many characters: extraction looks back over a sentence's
+#: paragraph for an open quotation, so its cost grew with the square of the line.
+MAX_PARAGRAPH = 20_000
+_PARAGRAPH_PIECE = re.compile(rf".{{1,{MAX_PARAGRAPH}}}(?=\s|$)|.{{1,{MAX_PARAGRAPH}}}")
+
+
+def _article_lines(text: str) -> list[str]:
+    """The text's lines, markdown unwrapped, spaces collapsed, blank and boilerplate lines
+    dropped."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line or line.isspace():
+            continue
+        line = _SPACES.sub(" ", unglue(unwrap_markdown(line))).strip()
+        if len(line) > MAX_WORD:
+            line = _LONG_WORD.sub(r"\g<0> ", line)
+        if not line or is_boilerplate(line):
+            continue
+        if len(line) > MAX_PARAGRAPH:
+            lines.extend(p.strip() for p in _PARAGRAPH_PIECE.findall(line) if p.strip())
+        else:
+            lines.append(line)
+    return lines
 
 
 def _find_title(lines: list[str]) -> str | None:

@@ -51,11 +51,29 @@ class DocumentState(StrEnum):
 
 
 class DateSource(StrEnum):
-    """How an article's publication (reference) date was found."""
+    """Where an article's publication (reference) date, or another metadata value (outlet,
+    title, URL, byline), was found."""
 
+    FRONT_MATTER = "front_matter"  # the file's YAML front matter
+    CLI = "cli"  # `claimtrack ingest --outlet/--published/--url/--title/--author`
+    MANIFEST = "manifest"  # a row of `claimtrack ingest --manifest sources.csv`
     DATELINE = "dateline"  # a date line of the article ("February 15, 2022")
     ARCHIVE = "archive"  # an archive header (" date 2022-02-15")
     METADATA = "metadata"  # the HTML page's own metadata (article:published_time, <time>)
-    INFERRED = "inferred"  # the most common full date in the text
+    INFERRED = "inferred"  # read from the text: the most common full date, the first line
     GIVEN = "given"  # supplied by the caller
     NONE = "none"  # not found: relative dates are not resolved
+
+    @property
+    def is_stated(self) -> bool:
+        """Stated about the article (by its file, its page or the user), not read from its
+        prose: a stated value is never replaced, and one read from the text gives way."""
+        return self not in (DateSource.DATELINE, DateSource.INFERRED, DateSource.NONE)
+
+
+class WebhookState(StrEnum):
+    """Where a status-change alert stands (``webhook_delivery.state``)."""
+
+    PENDING = "pending"  # written with the event; sent or being retried
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # every retry spent; the last error is recorded

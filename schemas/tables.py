@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+)
 from sqlalchemy import UniqueConstraint as Unique
 from sqlmodel import Field, SQLModel
 
-from schemas.enums import ClaimStatus, DateSource, DocumentState
+from schemas.enums import ClaimStatus, DateSource, DocumentState, WebhookState
 from schemas.types import UTCDateTime, utcnow
 
 
@@ -25,6 +36,7 @@ class DocumentBase(SQLModel):
     byline: str | None = Field(default=None, max_length=500)
     published: date | None = None
     date_source: str = Field(default=DateSource.NONE.value, max_length=20)
+    url: str | None = Field(default=None, max_length=2000)
     state: str = Field(default=DocumentState.RECEIVED.value, max_length=20, index=True)
     failure_reason: str | None = Field(default=None, max_length=60)
     failure_detail: str | None = Field(default=None, sa_type=Text)
@@ -42,6 +54,12 @@ class Document(DocumentBase, table=True):
     copy_of_id: int | None = Field(default=None, foreign_key="document.id")
     #: MinHash signature of the text's word shingles, for near-duplicate detection.
     minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
+    #: Metadata keys beyond title/outlet/published/url/author (front matter, manifest).
+    extra_metadata: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    #: Where each metadata value came from: {"published": "front_matter", "outlet": "cli"}.
+    metadata_sources: dict[str, str] | None = Field(default=None, sa_type=JSON)
+    #: What was wrong with the metadata: unreadable front matter, a value not applied.
+    metadata_warnings: list[str] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -132,3 +150,25 @@ class StatusEvent(SQLModel, table=True):
     cause_claim_id: int | None = Field(default=None, foreign_key="claim.id")
     actor: str = Field(default="verifier", max_length=100)
     created_at: datetime = _timestamp()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One status change to be sent to ``CLAIMTRACK_WEBHOOK_URL`` (an outbox row, written in
+    the transaction that wrote the event): pending until the receiver answers 2xx, failed
+    with the last error once the retries are spent. Nothing is dropped."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("status_event.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    state: str = Field(default=WebhookState.PENDING.value, max_length=20, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    response_status: int | None = None
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

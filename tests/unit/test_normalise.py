@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import signal
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -219,3 +222,141 @@ def test_an_html_page_gives_its_own_date_and_site(head: str, expected: date | No
     assert article.date_source == ("metadata" if expected else "none")
     assert article.outlet == "Daily Planet"
     assert "script" not in article.text and "Daily Planet" not in article.text
+
+
+# --- hostile input (issue 12) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (b"<html><body><p>Use &amp;lt;b&amp;gt; for bold, AT&amp;T said.</p></body></html>",
+         "Use &lt;b&gt; for bold, AT&T said."),
+        (b"Headline of the story here\n\nUse &amp;lt;b&amp;gt; for bold, AT&amp;T said.\n",
+         "Use &lt;b&gt; for bold, AT&T said."),
+        (b"Headline of the story here\n\n<p>Use &amp;lt;b&amp;gt;, AT&amp;T said.</p>\n",
+         "Use &lt;b&gt;, AT&T said."),
+    ],
+    ids=["html", "plain", "stray-tag"],
+)  # fmt: skip
+def test_entities_are_read_once(raw: bytes, expected: str) -> None:
+    """``&amp;lt;`` is the text ``&lt;``: read twice, it became ``<``."""
+    assert expected in normalise(raw).text.split("\n")
+
+
+RUSSIAN = "Россия стянула к границе более 100 000 военнослужащих."
+
+
+@pytest.mark.parametrize(
+    "head, encoding",
+    [
+        ('<meta charset="windows-1251">', "cp1251"),
+        ("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">", "koi8_r"),
+        ("<meta charset=iso-8859-5>", "iso8859_5"),
+    ],
+)  # fmt: skip
+def test_the_charset_a_page_declares_is_used(head: str, encoding: str) -> None:
+    page = f"<html><head>{head}<title>Новости</title></head><body><p>{RUSSIAN}</p></body></html>"
+    assert RUSSIAN in normalise(page.encode(encoding)).text.split("\n")
+
+
+def test_a_declared_charset_does_not_override_valid_utf8() -> None:
+    page = f'<html><head><meta charset="iso-8859-1"></head><body><p>{RUSSIAN}</p></body></html>'
+    assert RUSSIAN in normalise(page.encode("utf-8")).text
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+def test_utf32_without_a_mark_is_decoded_not_refused(encoding: str) -> None:
+    assert decode(TEXT.encode(encoding)) == TEXT
+
+
+def test_one_stray_nul_is_dropped_not_refused() -> None:
+    line = "Russia has massed 100,000 troops near the border, officials said.\n"
+    raw = line.replace("troops", "troops\x00", 1).encode() + line.encode() * 2
+    assert decode(raw) == line * 3
+
+
+ARTICLE = "Troops gather near the border\n\nRussia has massed more than 100,000 troops.\n"
+KB = 1024
+
+
+def _blank_lines(size: int) -> str:
+    return ARTICLE + "\n" * size + "Source:\n\n" + "\n" * size + "The end of it all.\n"
+
+
+def _nested(tag: str, size: int) -> str:
+    depth = size // (len(tag) * 2 + 5)
+    return f"<html><body>{f'<{tag}>' * depth}<p>{ARTICLE}</p>{f'</{tag}>' * depth}</body></html>"
+
+
+@pytest.mark.parametrize(
+    "make, kept",
+    [
+        (_blank_lines, "The end of it all."),
+        (lambda size: ARTICLE + "[" * size, "[" * 100),
+        (lambda size: ARTICLE + "![" * (size // 2), "![" * 50),
+        (lambda size: ARTICLE + "**a " * (size // 4), "**a **a"),
+        (lambda size: ARTICLE + "<p " * (size // 3), "Russia has massed more than 100,000 troops."),
+        (lambda size: _nested("div", size), "Russia has massed more than 100,000 troops."),
+        (lambda size: _nested("ul><li", size), "Russia has massed more than 100,000 troops."),
+    ],
+    ids=["blank-lines", "brackets", "image-brackets", "emphasis", "open-tags", "nested-div",
+         "nested-list"],
+)  # fmt: skip
+def test_hostile_shapes_are_read_in_one_pass(make, kept: str) -> None:
+    """Each of these took minutes on 100 KB (a pattern or the HTML parser went back over
+    the input once per line or tag). The bound below is a hundred times what they take
+    now: it fails on quadratic work, not on a slow machine. Their speed at 10 KB-10 MB is
+    measured by ``benchmarks/hostile_inputs.py``."""
+    raw = make(200 * KB).encode()
+    with _deadline(seconds=20):
+        article = normalise(raw)
+    assert kept in article.text
+
+
+def test_nesting_deeper_than_any_page_is_cut_and_the_text_kept() -> None:
+    from pipeline.normalise import MAX_DEPTH, limit_depth
+
+    page = "<div>" * 5000 + "<p>deep text</p>" + "</div>" * 5000
+    limited = limit_depth(page)
+    assert limited.count("<div>") == limited.count("</div>") == MAX_DEPTH
+    assert strip_html(page).split() == ["deep", "text"]
+    ordinary = "<ul>" + "<li><p>one<p>two" * 500 + "</ul><div><div>x</div></div>"
+    assert limit_depth(ordinary) == ordinary  # unclosed <p> and <li> do not count as depth
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    def expire(*_: object) -> None:
+        raise _TooSlow(f"still running after {seconds}s: super-linear work")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_run_with_no_space_is_cut_into_words_a_tokenizer_reads_in_one_pass() -> None:
+    from pipeline.normalise import MAX_WORD
+
+    text = normalise((ARTICLE + "[" * 5000 + " https://example.org/short ok\n").encode()).text
+    assert max(len(word) for word in text.split()) == MAX_WORD
+    assert "[" * MAX_WORD in text and "https://example.org/short ok" in text
+    assert ARTICLE.split("\n")[2] in text  # prose is untouched
+
+
+def test_a_line_longer_than_any_paragraph_is_cut_at_white_space() -> None:
+    from pipeline.normalise import MAX_PARAGRAPH
+
+    words = [f"word{i}" for i in range(20_000)]
+    text = normalise((ARTICLE + " ".join(words) + "\n").encode()).text
+    lines = text.split("\n")
+    assert max(len(line) for line in lines) <= MAX_PARAGRAPH and len(lines) > 5
+    assert " ".join(lines).split()[-20_000:] == words  # every word kept, in order
