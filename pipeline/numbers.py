@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemas.enums import Qualifier
 
@@ -44,6 +44,9 @@ _NUMBER = rf"(?:(?:{_DIGITS}){_SCALE}?|\b{_NUMBER_WORDS}\b)"
 
 # Qualifiers as GUIDELINES.md maps them; longer phrases first.
 QUALIFIER_PHRASES: list[tuple[str, Qualifier]] = [
+    ("a little over", Qualifier.MORE_THAN),
+    ("just over", Qualifier.MORE_THAN),
+    ("slightly more than", Qualifier.MORE_THAN),
     ("well over", Qualifier.MORE_THAN),
     ("well above", Qualifier.MORE_THAN),
     ("upwards of", Qualifier.MORE_THAN),
@@ -57,10 +60,13 @@ QUALIFIER_PHRASES: list[tuple[str, Qualifier]] = [
     ("no less than", Qualifier.AT_LEAST),
     ("a minimum of", Qualifier.AT_LEAST),
     ("as many as", Qualifier.UP_TO),
+    ("as high as", Qualifier.UP_TO),
+    ("as large as", Qualifier.UP_TO),
     ("up to", Qualifier.UP_TO),
     ("as much as", Qualifier.UP_TO),
     ("a maximum of", Qualifier.UP_TO),
     ("no more than", Qualifier.UP_TO),
+    ("just under", Qualifier.LESS_THAN),
     ("fewer than", Qualifier.LESS_THAN),
     ("less than", Qualifier.LESS_THAN),
     ("under", Qualifier.LESS_THAN),
@@ -72,6 +78,7 @@ QUALIFIER_PHRASES: list[tuple[str, Qualifier]] = [
     ("nearly", Qualifier.APPROX),
     ("almost", Qualifier.APPROX),
     ("close to", Qualifier.APPROX),
+    ("closer to", Qualifier.APPROX),
     ("some", Qualifier.APPROX),
     ("approx.", Qualifier.APPROX),
     ("circa", Qualifier.APPROX),
@@ -188,11 +195,27 @@ def _parse_words(raw: str) -> int:
 
 
 def find_amounts(sentence: str) -> list[Amount]:
-    """Every amount in ``sentence``, left to right, with its qualifier."""
+    """Every amount in ``sentence``, left to right, with its qualifier. A figure written
+    with a plus ("130k+", "100,000+") is more than the figure."""
     found: list[Amount] = []
     for match in AMOUNT.finditer(sentence):
         found.extend(_amounts(match))
-    return found
+    return [_signs(sentence, a) for a in found]
+
+
+def _signs(sentence: str, amount: Amount) -> Amount:
+    """ "130k+" is more than 130,000; "~11,000" is about 11,000."""
+    if amount.qualifier is not Qualifier.EXACT:
+        return amount
+    if sentence[amount.end : amount.end + 1] == "+":
+        return replace(
+            amount, text=amount.text + "+", end=amount.end + 1, qualifier=Qualifier.MORE_THAN
+        )
+    if amount.start > 0 and sentence[amount.start - 1] == "~":
+        return replace(
+            amount, text="~" + amount.text, start=amount.start - 1, qualifier=Qualifier.APPROX
+        )
+    return amount
 
 
 def _amounts(match: re.Match[str]) -> list[Amount]:

@@ -18,7 +18,9 @@ from spacy.tokens import Span
 
 from pipeline.extract.lexicon import alternation, words
 from pipeline.extract.sentences import Sentence
+from pipeline.origins import is_generic, is_media, known_origin
 
+_GUILLEMETS = str.maketrans({"«": "\u201c", "»": "\u201d"})
 _OPEN_QUOTES = '\u201c\u2018"«'
 _CLOSE_QUOTES = '\u201d\u2019"»'
 _TIME_TAIL = re.compile(
@@ -39,11 +41,27 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         rf"(?i:{alternation('reporting_verbs')})"
         r"(?![^.,;:\u201c\u201d\"]{0,40}\blives\b)"
     )
-    aux = r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+)\s+)*"
+    aux = (
+        r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+|still|just|again|"
+        r"first|last week|this week|(?:has|have)\s+(?:now\s+)?|"
+        r"(?:was|were|is|are)(?=\s+(?:claiming|saying|reporting|estimating|insisting|warning|"
+        r"telling|putting)\b))\s+)*"
+    )
+    # verbs that may come before their subject ("..., said the ministry"); not "put", "estimates"
+    said = (
+        r"said|says|adds|added|told|tells|stated|states|wrote|writes|announced|announces|noted|"
+        r"notes|claimed|claims|reported|reports|informed|informs|emphasized|emphasised|stressed|"
+        r"declared|explained|insisted|confirmed|warned|tweeted|posted|continued|concluded"
+    )
     speaker = (
         # "the ministry", "Ukraine's military", or "defence ministry spokesman Igor K."
         # (not a conjunction: in "..., while Moscow insists ..." Moscow speaks for its clause)
-        r"(?P<s>(?:the\s+[\w'’-]|[A-Z\u201c\"]|(?!(?:while|and|but|as|although|though|because|"
+        r"(?P<s>(?:the\s+[\w'’-]|[A-Z\u201c\"]|(?=(?:[a-z][\w'’-]*\s+){0,3}"
+        r"(?:officials?|administration|council|governor|mayor|ministry|military|police|"
+        r"authorities|spokes(?:man|woman|person)|prosecutors?|rescuers?|sources|analysts|"
+        r"experts|observers|diplomats|commanders?|witness(?:es)?|residents?|doctors?|medics?)\s+"
+        r"(?:has\s+|have\s+|now\s+)?(?:said|says|say|told|added|reported|announced|confirmed|"
+        r"estimated|recorded|counted|put|puts|gave)\b)|(?!(?:while|and|but|as|although|though|because|"
         r"since|when|where|whereas|which|who|that|so|if|after|before|even|yet|or|nor|with|"
         r"according|citing)\b)"
         r"(?:[a-z][\w'’-]*\s+){1,4}(?=[A-Z]))"
@@ -53,12 +71,29 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     name = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}"
     return {
         "inverted": re.compile(
-            rf"[,\u201d\"]\s*(?:{verbs})\s+(?!(?:on|in|at|that|this|last|late|early|today|"
+            rf"[,\u201d\"]\s*(?:{said})\s+(?!(?:on|in|at|that|this|last|late|early|today|"
             rf"yesterday|it|he|she|they|we|i|earlier|later|recently)\b)"
-            rf"(?P<s>[^,;.]*?[A-Z][^,;.]*?)(?:,|\.|$)"
+            rf"(?P<s>[^,;.]*?[A-Z][^,;.]*?|(?:the\s+)?(?:[\w-]+\s+){{0,3}}?(?:ministry|military|office|agency|"
+            rf"report|statement|army|government|council|administration|mission|service|staff|"
+            rf"officials|authorities|governor|mayor|police))(?:,|\.|$)"
         ),
         "trailing": re.compile(
-            rf"[,\u201d\"\u2014–-]\s*{speaker}\s+{aux}(?:{verbs})\b[^\u201c\"]*$"
+            rf"(?:[,\u201d\"]|(?:^|\s)[\u2014–-])\s*{speaker}\s+{aux}(?:{verbs})\b"
+            # "..., a ministry official told reporters, "and after that ..."
+            rf"(?:[^\u201c\"]*$|[^\u201c\".]*,\s*[\u201c\"].*$|[^\u201c\"]*?[.!?]\s*[\u201c\"].*$)"
+        ),
+        # "CNN reported, citing U.S. officials", "quotes the governor as saying"
+        "citing": re.compile(
+            r"\b(?:citing|quoting|quotes|quoted|cites|cited)\s+(?P<s>(?:the\s+)?(?:[^,;.()\u201c\u201d\"]|(?<=\b[A-Z])\.)+?)"
+            r"(?:\s+as\s+(?:saying|stating|telling|reporting)\b|,|(?<!\b[A-Z])\.|;|\)|$)",
+            re.IGNORECASE,
+        ),
+        # "They run Feb 10 through Feb 20, per Minsk"; "by the data of the General Staff"
+        "per": re.compile(
+            r"(?:,\s*|\(|^)per\s+(?P<s>[A-Z][^,;.()]*)"
+            r"|\b(?:by|according to|based on)\s+(?:the\s+)?(?:data|figures|information|estimates?|count)\s+"
+            r"(?:of|from|by)\s+(?P<s2>(?:the\s+)?[^,;.]+?)(?:,|\.|;|$)",
+            re.IGNORECASE,
         ),
         "according": re.compile(
             # "according to U.S. officials": a full stop after a capital is an abbreviation
@@ -68,23 +103,55 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "named_appositive": re.compile(
             # "Igor Konashenkov, a spokesman for the Russian Defence Ministry, said ..."
-            rf"(?:^|[,\u201d\"\u2014]\s*)(?P<s>{name}),\s+(?:a|an|the|who|whose|one)\b"
+            rf"(?:^|[,\u201d\"\u2014]\s*)(?P<s>{name}),\s+(?:a|an|the|who|whose|one|[A-Z][\w.'’-]*['’]s|"
+            rf"[a-z][\w'’-]+)\b"
             rf"[^,;\u201c\u201d\"]{{2,90}},\s+{aux}(?:{verbs})\b"
         ),
         "colon": re.compile(
-            r"^(?P<s>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|the|for|and|de|von|'s)){0,5})\s*:\s+\S"
+            r"^(?P<s>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|the|for|and|de|von|'s|[a-z][\w'’-]*)){0,6})"
+            r"\s*(?:\([^)]{1,40}\)\s*)?:\s+\S"
         ),
         "appositive": re.compile(rf"(?:^|,\s*)[^,]{{2,90}},\s+(?P<s>{name}),\s+{aux}(?:{verbs})\b"),
         "leading": re.compile(rf"^{speaker}\s+{aux}(?:{verbs})\b"),
         # "..., but Ukraine says more than 4,300 ...": the clause that holds the figure
         "clause": re.compile(
-            rf"[,;]\s*(?:but|while|whereas|and|yet)\s+"
+            rf"[,;]\s*(?:but|while|whereas|and|yet|where|as)\s+"
             rf"(?P<s>(?:the\s+)?(?:[A-Z][^,;:\u201c\u201d\"()]{{0,60}}?|(?!(?:has|have|had|is|are|was|were|will|would|could|may|might|also|then|later|"
             rf"it|he|she|they|we|i|you|this|that)\b)[a-z][\w'’-]+(?:\s+[a-z][\w'’-]+){{0,2}}))"
             rf"\s+{aux}(?:{verbs})\b(?=[^.;]*\d)"
         ),
         "possessive": re.compile(
             r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:estimate|figures?|count|tally|data)\b"
+            # "the highest estimate the US has given", "the figure Kyiv released"
+            r"|\b(?:estimate|figure|number|count|tally)\s+(?:that\s+)?(?P<s2>(?:the\s+)?[A-Z][\w.' ]{1,30}?)\s+"
+            r"(?:has|have|had)?\s*(?:given|released|published|provided|offered|cited)\b"
+            # "tweeted the latest U.N. figures: 925 civilians killed"
+            r"|\b(?:latest|new|official|updated|fresh)\s+(?P<s3>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+"
+            r"(?:figures|data|count|estimates?|tally|numbers)\b"
+        ),
+        # "is estimated by Ukrainian military intelligence at", "as first reported by X"
+        "by": re.compile(
+            r"\b(?:estimated|put|counted|assessed|given|confirmed|(?:first\s+)?reported|released|"
+            r"published|compiled)\s+by\s+(?P<s>(?:the\s+)?[^,;.\u201c\u201d\"]+?)"
+            r"(?:\s+(?:at|to be|as|on|in)\b|,|(?<!\b[A-Z])\.|;|$)",
+            re.IGNORECASE,
+        ),
+        # "Data from the Prosecutor General's Office show", "Figures released by X show"
+        "data_from": re.compile(
+            r"\b(?:data|figures|statistics|numbers|estimates|records)\s+(?:from|released by|published by|"
+            r"compiled by|of|by)\s+(?P<s>(?:the\s+)?[^;.\u201c\u201d\"]+?),?\s+(?:show|shows|showed|"
+            r"suggest|suggests|indicate|indicates|put|puts)\b",
+            re.IGNORECASE,
+        ),
+        # "Two U.S. officials, speaking on condition of anonymity, said"
+        "leading_aside": re.compile(
+            rf"^{speaker},\s+[^,;\u201c\u201d\"]{{2,100}},\s+{aux}(?:{verbs})\b"
+        ),
+        # "Ukraine's border guard service has given a far lower figure, about 9,000 ..."
+        "gives_figure": re.compile(
+            rf"^{speaker}\s+{aux}(?:given|gave|gives|offered|offers|cited|cites|released|"
+            r"published|provided)\s+(?:a|an|the|its|their|his|her)?\s*(?:[\w-]+\s+){0,3}?"
+            r"(?:figure|estimate|number|count|tally|toll)\b"
         ),
         "pronoun": re.compile(
             rf"(?:^|[,\u201d\"]\s*)(?P<p>he|she|it|they|the (?:ministry|military|office|agency|report|statement))\s+{aux}(?:{verbs})\b",
@@ -108,28 +175,48 @@ class AttributionContext:
     intro_speaker: str = ""  # a line ending in ":" that introduces what follows
     named: list[str] = field(default_factory=list)  # every speaker named so far, in order
     by_sentence: dict[int, str] = field(default_factory=dict)
+    phrase_by_sentence: dict[int, str] = field(default_factory=dict)
+    phrases: dict[str, str] = field(default_factory=dict)  # speaker -> words that placed them
+
+
+_RELAY_TAIL = re.compile(
+    r",?\s+(?:obtained|seen|reviewed|shared(?:\s+exclusively)?|first reported|leaked|provided|"
+    r"given)\s+(?:by|with|to)\b.*$",
+    re.IGNORECASE,
+)
+_LEADING_ADVERBIAL = re.compile(
+    r"^(?:so far|meanwhile|however|now|still|also|earlier|later|separately|in (?:a|its|his|her) "
+    r"statement|on \w+(?: \w+)?|last (?:week|month|night)|this (?:week|month))\s*,?\s+",
+    re.IGNORECASE,
+)
 
 
 def clean_speaker(raw: str) -> str:
     """Trim a speaker phrase to the speaker as written: no article, no time, no title."""
     text = raw.strip().strip("\u201c\u201d\"'").strip()
+    text = _RELAY_TAIL.sub("", text)  # "a report obtained by CNN" is the report's
+    text = _LEADING_ADVERBIAL.sub("", text)
     text = _TIME_TAIL.sub("", text).strip()
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
     # "a statement from the White House" is the White House; "U.S. estimates" the U.S.
     text = re.sub(
-        rf"^(?:(?:new|latest|recent|preliminary|official)\s+)?(?:{_SOURCE_NOUNS})\s+"
+        rf"^(?:(?:new|latest|recent|preliminary|official|intelligence|internal)\s+){{0,3}}(?:{_SOURCE_NOUNS})\s+"
         r"(?:from|by|of|issued by|released by)\s+(?:the\s+)?",
         "", text, flags=re.IGNORECASE,
     )  # fmt: skip
     text = re.sub(
-        rf"^(?P<who>[A-Z][^\s]*(?:\s+[A-Z][^\s]*)*?)(?:['’]s?)?\s+(?:{_SOURCE_NOUNS})$",
+        rf"^(?P<who>[A-Z][^\s]*(?:\s+[A-Z][^\s]*)*?)(?:['’]s?\s+(?:(?:new|latest|recent|own|"
+        rf"preliminary|official|intelligence|internal)\s+){{0,3}}|\s+(?:(?:new|latest|recent|"
+        rf"preliminary|official)\s+)?)(?:{_SOURCE_NOUNS})$",
         r"\g<who>", text,
     )  # fmt: skip
     text = re.sub(
         r"\s+(?:meanwhile|also|however|now|previously|reportedly|earlier|later|too|then|itself)\b",
         "", text, flags=re.IGNORECASE,
     )  # fmt: skip
-    text = re.sub(r"\s+(?:in|at|from)\s+[A-Z][\w]+$", "", text)  # "Stoltenberg said in Brussels"
+    placed = re.match(r"^(?P<who>.+?)\s+(?:in|at|from)\s+[A-Z][\w]+$", text)
+    if placed and not is_generic(placed.group("who")):
+        text = placed.group("who")  # "Stoltenberg said in Brussels"; not "officials in Ukraine"
     text = re.sub(r"['’]s?$", "", text.strip())
     name = _name_after_title(text)
     cleaned = (name or text).strip(" ,")
@@ -174,7 +261,9 @@ def _antecedent(anaphor: str, ctx: AttributionContext) -> str:
                 return earlier
         elif word in ("it", "they") or re.search(rf"\b{re.escape(word)}\b", earlier, re.I):
             return earlier
-    return ctx.last_speaker
+    if ctx.last_speaker or word in ("he", "she", "it", "they"):
+        return ctx.last_speaker
+    return f"the {word}"  # "..., the ministry said" with no ministry named before: as written
 
 
 def _is_anaphor(speaker: str) -> bool:
@@ -189,8 +278,41 @@ def _is_plausible(speaker: str) -> bool:
     lowered = speaker.lower()
     if re.search(r"\b(?:not|never)\b|n['’]t\b", lowered):
         return False  # "the ministry has not disclosed ...": a report withheld, not made
-    if lowered in {"it", "this", "that", "there", "which", "who", "what", "he", "she", "they"}:
+    if lowered in {
+        "it", "this", "that", "there", "which", "who", "what", "he", "she", "they", "we", "i",
+        "you", "our",
+    } or speaker == "us":  # fmt: skip
         return False
+    if re.match(
+        r"(?:despite|unlike|like|contrary|against|amid|after|before|over|about|without|"
+        r"for|from|by|of|on|in|at|as|with|when|if|while|according)\b",
+        lowered,
+    ):
+        return False  # "despite Moscow's claims": not a speaker
+    if re.search(
+        r"\b(?:strike|strikes|shelling|attack|attacks|blast|explosion|bombing|raid|"
+        r"toll|dead|killed|death|deaths)\b",
+        lowered,
+    ):
+        return False  # "Mykolaiv Strike: 12 Dead": a headline's topic, not who speaks
+    if re.fullmatch(
+        r"(?:anchor|reporter|correspondent|host|guest|presenter|update|breaking|"
+        r"live|watch|read more|editor's note|analysis|opinion|chyron|caption)",
+        lowered,
+    ):
+        return False  # a transcript's or a live page's label is the outlet's own voice
+    if re.search(r"\b(?:would|will|is|are|was|were|be|been|has|have|had)\b", lowered):
+        return False  # a clause, not a name: "the active phase ... would be held at"
+    if re.match(r"(?:our|this newspaper|this paper|this outlet)\b", lowered):
+        return False  # "Our reporter at the morgue counted": the article's own voice
+    if re.search(r"\b(?:region|oblast|district|overnight|today|morning|evening|update)$", lowered):
+        return False  # "Odesa region: 2 killed", "Rubizhne overnight: ...": a place or a time
+    if (
+        known_origin(speaker)
+        and not is_media(speaker)
+        and re.search(r"\b(?:report|reports|estimates?|assessment|intelligence|figures)$", lowered)
+    ):
+        return True  # "a Ukrainian intelligence report", "U.S. estimates": a party's own
     return not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers"))
 
 
@@ -206,42 +328,152 @@ def needs_parse(text: str) -> bool:
 
 def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | None = None) -> str:
     """The speaker of ``sentence`` ("" for the article's own voice); updates ``ctx``."""
-    found, pronoun = _rule_speaker(sentence.text)
-    if not found and pronoun:
-        found = _antecedent(pronoun.group("p"), ctx)
+    found, pronoun, phrase = _rule_speaker_and_phrase(sentence.text)
+    if not found and phrase:
+        # "..., said the ministry": the ministry named before, else the ministry as written
+        found, phrase = _antecedent(phrase, ctx), ""
+    if pronoun and (not found or is_relay(found)):
+        # "The ministry announced 498 ..., according to a journalist's tweet": the ministry
+        found, phrase = _antecedent(pronoun.group("p"), ctx), ""
     if not found and parsed is not None:
         found = _speaker_from_parse(parsed)
     if not found and ctx.intro_speaker:
         found = ctx.intro_speaker
     found = _expand_surname(found, ctx)
+    if found and is_generic(found):
+        found = _named_earlier(found, ctx)  # "defense ministry" after "Belarus' defense ministry"
+    if found and phrase and known_origin(phrase) and found not in ctx.phrases:
+        ctx.phrases[found] = phrase
     if found and found != ctx.last_speaker and not pronoun:
         ctx.last_speaker = found
         ctx.named.append(found)
     ctx.by_sentence[sentence.index] = found
+    ctx.phrase_by_sentence[sentence.index] = phrase
     return found
+
+
+def speaker_phrase(index: int, speaker: str, ctx: AttributionContext) -> str:
+    """The words that introduce the speaker of sentence ``index``: its own when they tell
+    whom the speaker speaks for, else those of the speaker's first introduction in the
+    article ("DiCarlo said" after "Rosemary DiCarlo, the United Nations' ...")."""
+    own = ctx.phrase_by_sentence.get(index, "")
+    if known_origin(own):
+        return own
+    return ctx.phrases.get(speaker, own)
+
+
+def _named_earlier(generic: str, ctx: AttributionContext) -> str:
+    """The party named earlier that a bare description refers to: 'the defense ministry'
+    after 'Belarus' defense ministry', 'officials' after 'US officials'."""
+    head = re.findall(r"[a-z]+", generic.lower())[-1].rstrip("s")
+    for earlier in reversed(ctx.named):
+        introduced = f"{earlier} {ctx.phrases.get(earlier, '')}"
+        if not is_generic(earlier) and re.search(rf"\b{re.escape(head)}", introduced, re.I):
+            return earlier
+    return generic
 
 
 @lru_cache(maxsize=1024)
 def _rule_speaker(text: str) -> tuple[str, re.Match[str] | None]:
     """The speaker the patterns name in ``text`` ("" if none), and a pronoun that refers
     back ("he said"), if any."""
+    found, pronoun, _ = _rule_speaker_and_phrase(text)
+    return found, pronoun
+
+
+@lru_cache(maxsize=1024)
+def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]:
+    """The speaker, a pronoun that refers back, and the words that introduce the speaker
+    (title and appositive: "Rosemary DiCarlo, the United Nations' under secretary-general").
+
+    Every pattern is tried; the claimant wins over a relay: in "The ministry announced 498
+    ..., according to a tweet from a journalist" and "U.S. officials estimate 130,000 ...,
+    ABC News reports" the ministry and the officials assert, the journalist and the network
+    pass it on. A relay or an outlet is the speaker only when nobody else is named."""
     pats = _patterns()
-    found = ""
+    # "12:51 UK defence secretary Ben Wallace: ...", "REPORTER: ..."; «guillemets» as quotes
+    text = _LABEL.sub("", text).translate(_GUILLEMETS)
     pronoun = pats["pronoun"].search(text)
+    candidates: list[tuple[str, str]] = []
+    anaphors: list[str] = []
     for name in (
-        "named_appositive", "clause", "inverted", "trailing", "according", "colon",
-        "appositive", "leading", "possessive",
+        "named_appositive", "clause", "inverted", "trailing", "colon", "citing", "according",
+        "per", "by", "data_from", "appositive", "leading", "leading_aside", "gives_figure",
+        "possessive",
     ):  # fmt: skip
         match = pats[name].search(text)
         if not match:
             continue
         if name == "trailing" and pronoun and pronoun.start() >= match.start():
             break
-        candidate = clean_speaker(match.group("s"))
+        group = next(g for g in ("s", "s2", "s3") if match.groupdict().get(g) is not None)
+        if name == "colon" and re.search(
+            rf"\b(?:{alternation('reporting_verbs')})\b", match.group(group), re.I
+        ):
+            continue  # "Ukraine says Russia's losses are far higher: ..." is a sentence
+        candidate = clean_speaker(match.group(group))
+        if _is_anaphor(candidate):
+            anaphors.append(candidate)
         if _is_plausible(candidate) and not _is_anaphor(candidate):
-            found = candidate
-            break
-    return found, pronoun
+            # the speaker's own words, and what follows them up to the next clause
+            phrase = text[match.start(group) : match.end(group)]
+            # an appositive follows a name after the verb or in "according to": ", the
+            # United Nations' under secretary-general"; before a verb there is none
+            tail = (
+                _APPOSITIVE_TAIL.match(text[match.end(group) :])
+                if name in ("inverted", "named_appositive", "according", "citing", "per")
+                else None
+            )
+            candidates.append((candidate, phrase + (tail.group(0) if tail else "")))
+    if not candidates and ":" in text[:80] and not anaphors:
+        # "Statement by the Spokesperson: The EU notes that ...": the speaker after the label
+        rest = text.split(":", 1)[1]
+        if rest.strip():
+            return _rule_speaker_and_phrase(rest)
+    if not candidates:
+        # "..., said the ministry": a reference back, resolved by the caller
+        return "", pronoun, anaphors[0] if anaphors else ""
+    # a relay by its name or its title ("BBC correspondent Sarah Rainsford tweeted")
+    claimants = [c for c in candidates if not is_relay(c[0]) and not _RELAY_WORDS.search(c[1][:60])]
+    named = [c for c in claimants if not is_generic(c[0])]
+    claimant = (named or claimants or candidates)[0]
+    return claimant[0], pronoun, claimant[1]
+
+
+#: What follows a speaker's name up to their verb or the claim: their title and appositive
+#: (", director of the Defense Intelligence Agency, told Congress" -> the appositive).
+_APPOSITIVE_TAIL = re.compile(
+    r"(?:(?!\b(?:said|says|say|told|tells|tell|added|announced|stated|claimed|estimated|estimates|"
+    r"reported|wrote|that|who|which)\b)[^;:\u201c\u201d\"]){0,120}"
+)
+#: A live page's time stamp or a transcript's label before the sentence proper.
+_LABEL = re.compile(
+    r"^(?:\s*(?:"
+    r"[A-Z]{3,}(?:\s+[A-Z]{3,})?,\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?(?:\([^)]*\)\s*)?[-—–]"
+    r"|\d{1,2}[:.]\d{2}(?:\s*(?:am|pm|gmt|utc|cet|et))?"
+    r"|(?:update|updated|breaking|reporter|correspondent|anchor|host|guest|presenter|live|"
+    r"just in|developing|icymi|reminder|watch|read|listen|video|explainer|opinion|analysis)"
+    r"(?:\s+\d{1,2}[:.]\d{2})?\s*:"
+    r"|\[[^\]]{1,60}\]|@\w+\s*:"  # "[Embedded tweet] @desk:"
+    r"|(?:to date|so far|in total|overall)\s*,"
+    # a fronted time or linking adverbial: "By Thursday, ...", "Meanwhile, ..."
+    r"|(?:by|on|since|late on|early on)\s+(?:\w+\s+)?\w+\s*,"
+    r"|(?:earlier|later|meanwhile|separately|however|now|still)\s*,"
+    r")\s*(?:[|—–-]\s*)?)+",
+    re.IGNORECASE,
+)
+
+
+def is_relay(speaker: str) -> bool:
+    """A journalist, a tweet, a live page or a news outlet: who passes a figure on."""
+    return _RELAY_WORDS.search(speaker) is not None or is_media(speaker)
+
+
+_RELAY_WORDS = re.compile(
+    r"\b(?:tweets?|journalists?|reporters?|correspondents?|live (?:updates|blog|page)|"
+    r"newsletter|podcast|broadcast|news agency|newspaper)\b",
+    re.IGNORECASE,
+)
 
 
 _FULL_NAME = re.compile(r"(?:[A-Z][a-z][\w'’-]*\s+){1,2}(?P<surname>[A-Z][a-z][\w'’-]+)")
@@ -296,3 +528,86 @@ def in_open_quote(paragraph_before: str) -> bool:
     closes = sum(paragraph_before.count(q) for q in "\u201d\u00bb")
     straight = paragraph_before.count('"')
     return opens > closes or straight % 2 == 1
+
+
+#: Where a sentence's clauses part: each may have its own speaker ("Kyiv says 9,000
+#: Russian soldiers have died; Moscow says 498"; "Russia has 150,000 troops, but Kyiv says
+#: 130,000"; "..., and the administration said last week that ...").
+_CLAUSE_BREAK = re.compile(
+    r";|,\s+(?:but|while|whereas|although|though|yet)\s+"
+    r"|,\s+and\s+(?=(?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){0,4}\s+(?:said|says|announced|added|"
+    r"claimed|estimated|reported|told)\b)",
+    re.IGNORECASE,
+)
+#: "..., British intelligence at 130,000 and Kyiv at 110,000": an elliptical list, each
+#: figure with its own speaker; "Moscow's own figure of 1,351".
+_LIST_ITEM = re.compile(
+    r"(?:^|[,;:]|\band)\s*(?P<s>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,4}?)\s+"
+    r"(?:at|says|said|puts it at|put it at|estimates|counts)\s*$"
+    r"|(?P<p>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})['’]s?\s+(?:own\s+)?"
+    r"(?:figure|estimate|count|tally|number)\s+(?:of|at|is|was)\s*$",
+)
+_ASKED_ABOUT = re.compile(
+    r"(?:^|\b(?:when|after being|while|as)\s+)asked\s+(?:about|of|on)\b", re.IGNORECASE
+)
+
+
+def speaker_of_figure(text: str, at: int, speaker: str) -> str:
+    """The speaker of the figure at ``at`` in ``text``, whose sentence speaker is
+    ``speaker``: the clause that holds the figure, and no further, names it."""
+    if at < 0:
+        return speaker
+    head = re.sub(r"(?:about|around|some|nearly|almost|roughly|approximately|more than|over|"
+                  r"at least|up to|as many as|a little over|fewer than|under)\s*$", "", text[:at],
+                  flags=re.IGNORECASE)  # fmt: skip
+    item = _LIST_ITEM.search(head)
+    if item:
+        named = clean_speaker(item.group("s") or item.group("p"))
+        if _is_plausible(named) and not _is_anaphor(named):
+            return named
+    asked = _ASKED_ABOUT.search(head)
+    if (
+        asked
+        and speaker
+        and (
+            speaker.split()[-1] in head[: asked.start()] or (asked.start() == 0 and "," not in head)
+        )
+    ):
+        return ""  # "..., Biden said when asked about the 100,000 troops", "Asked about the
+        # 100,000 troops, Peskov said ...": the figure is the question's, not the answer's
+    breaks = [m for m in _CLAUSE_BREAK.finditer(text)]
+    if not breaks:
+        return speaker
+    bounds = [0, *(m.end() for m in breaks), len(text) + 1]
+    starts = [0, *(m.start() for m in breaks), len(text)]
+    index = max(i for i, b in enumerate(bounds[:-1]) if b <= at)
+    clause = text[bounds[index] : starts[index + 1]]
+    own, _ = _rule_speaker(clause.strip())
+    if own:
+        return own
+    # the sentence's speaker sits in another clause: this one is the article's own voice,
+    # unless the speaker's clause governs it ("X said on Tuesday; ..." is rare) - a speaker
+    # found before the figure's clause carries on, one found after does not
+    speaker_at = text.find(speaker.split()[-1]) if speaker else -1
+    if speaker and speaker_at >= starts[index + 1]:
+        return ""
+    return speaker
+
+
+#: A sentence that names who spoke the quotation before it: "So said Matilda Bogner, ...",
+#: "That was Oleksiy Danilov, ...", "The figure was given by Pavlo Kyrylenko, ...".
+_NAMED_AFTER = re.compile(
+    r"^(?:so said|that was|this was|those were|these were|the (?:figure|figures|number|numbers|"
+    r"words|remarks?|comments?|estimate|toll) (?:was|were|came)\s+(?:given |provided |released |"
+    r"published |announced )?(?:by|from))\s+(?P<s>[A-Z][^,;.]*?)(?:,|\.|;|\s+(?:on|in|at|speaking)\b|$)",
+    re.IGNORECASE,
+)
+
+
+def speaker_named_after(text: str) -> str:
+    """The speaker a sentence names for the quotation before it ("So said X"), or ""."""
+    match = _NAMED_AFTER.search(_LABEL.sub("", text))
+    if match is None:
+        return ""
+    speaker = clean_speaker(match.group("s"))
+    return speaker if _is_plausible(speaker) else ""

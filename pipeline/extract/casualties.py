@@ -24,15 +24,18 @@ from pipeline.extract.common import (
     is_hypothetical,
 )
 from pipeline.extract.lexicon import alternation, ids
+from pipeline.extract.tolls import TollContext, toll_context, with_side
 from pipeline.numbers import Amount
-from schemas.enums import CasualtyType, ClaimKind
+from schemas.enums import CasualtyType, ClaimKind, Qualifier
 
 # Most specific first: "killed or wounded" before "killed".
 _TYPE_ORDER = ("killed_or_wounded", "missing", "wounded", "killed")
 
 
 _ASIDE = re.compile(
-    r"^([^,;:.]{0,60}?),\s*(?:including|among them|mostly|most of them)\b[^,;:.]{1,60},"
+    r"^((?:[^,;:.]|(?<=\d)[,.](?=\d)){0,60}?),\s*(?:including|among them|mostly|most of them|our|"
+    r"their|his|her|its|both|all|many|some|mainly|[\w-]+ of (?:them|whom))\b"
+    r"(?:[^,;:.]|(?<=\d)[,.](?=\d)){1,60},"
 )
 
 
@@ -48,7 +51,9 @@ def _type_after(tail: str) -> tuple[str, str] | None:
         if match is None:
             continue
         between = window[: match.start()]
-        if len(between.split()) > 6:
+        # "21 employees of the State Emergency Service are missing": a longer noun phrase
+        # when it is one ("of the ...")
+        if len(between.split()) > (12 if re.search(r"\bof\b", between) else 6):
             continue
         if best is None or match.start() < best[0]:
             best = (match.start(), casualty_type, between)
@@ -67,49 +72,156 @@ def _verb_right_before(head: str) -> str | None:
     return None
 
 
-def _toll_before(head: str) -> str | None:
-    """A toll the figure is what it is put at ("put deaths at 6,000", "casualties number
-    between 5,000 and 6,000", "the toll includes 10 children")."""
-    deaths = r"deaths|death toll|toll|casualties|losses|fatalities|dead|killed"
-    match = re.search(
-        rf"\b(?P<w>{deaths})\b(?:[^.;:]|\.(?=\d)){{0,60}}\b(?:at|to|of|stood at|reached|numbers?|numbered|"
-        rf"totall?ed|totals?|includes?|included|including)\s*$",
-        head,
-        re.I,
-    )
+#: Verbs that put a toll at a figure, and the qualifier each gives when the figure's own
+#: words give none ("has crossed 5,000": more than 5,000).
+_TOLL_VERBS = {
+    "crossed": "more_than", "exceeded": "more_than", "exceeds": "more_than", "topped": "more_than",
+    "tops": "more_than", "surpassed": "more_than", "surpasses": "more_than", "passed": "more_than",
+    "passes": "more_than", "is over": "more_than", "was over": "more_than", "went over": "more_than",
+    "at": "exact", "to": "exact", "of": "exact", "stood at": "exact", "stands at": "exact",
+    "reached": "exact", "reaches": "exact", "hit": "exact", "hits": "exact", "numbers": "exact",
+    "number": "exact", "numbered": "exact", "totalled": "exact", "totaled": "exact",
+    "totals": "exact", "total": "exact", "includes": "exact", "include": "exact",
+    "included": "exact", "including": "exact", "amounted to": "exact", "amounts to": "exact",
+    "is": "exact", "was": "exact", "are": "exact", "were": "exact", "is now": "exact",
+    "was now": "exact", "now at": "exact", "up to": "exact", "climbed to": "exact",
+    "rose to": "exact", "risen to": "exact", "jumped to": "exact", "grew to": "exact",
+    "increased to": "exact", "put at": "exact", "estimated at": "exact", "now": "exact",
+    "be": "exact", "gave a figure of": "exact", "is put by": "exact",
+}  # fmt: skip
+_TOLL_WORDS = (
+    r"death toll|toll|deaths|casualties|losses|fatalities|dead|killed|wounded|injured|"
+    r"injuries|dead and wounded|killed and wounded|liquidated|eliminated"
+)
+_TOLL_BEFORE = re.compile(
+    rf"\b(?P<w>{_TOLL_WORDS})\b(?:[^.;:]|\.(?=\d)){{0,100}}?\b(?P<v>"
+    + "|".join(sorted((re.escape(v) for v in _TOLL_VERBS), key=len, reverse=True))
+    + r")\s*(?:about|around|some|nearly|almost|roughly|approximately)?\s*$",
+    re.IGNORECASE,
+)
+#: "personnel — around 11 000", "personnel: 5,840": a list of losses by kind
+_PERSONNEL_ITEM = re.compile(r"\b(?:personnel|manpower|troops|soldiers)\s*(?:—|–|-|:)\s*$", re.I)
+
+
+def _toll_before(head: str, sentence: str) -> tuple[str, str] | None:
+    """A toll the figure is what it is put at, and the qualifier the verb gives: "put
+    deaths at 6,000", "the death toll has crossed 5,000" (more than), "the number of
+    children killed had surpassed one hundred", "the toll rose to 47", "losses in personnel
+    exceeded 5,840" (the enemy's personnel losses: killed)."""
+    match = _TOLL_BEFORE.search(head)
     if match:
         word = match.group("w").lower()
-        return "killed_or_wounded" if word in ("casualties", "losses") else "killed"
+        verb = _TOLL_VERBS[re.sub(r"\s+", " ", match.group("v").lower())]
+        if word in ("casualties", "dead and wounded", "killed and wounded"):
+            return "killed_or_wounded", verb
+        if word == "losses":
+            personnel = re.search(r"\bpersonnel\b", match.group(0), re.I)
+            return ("killed" if personnel else "killed_or_wounded"), verb
+        if word in ("wounded", "injured", "injuries"):
+            return "wounded", verb
+        return "killed", verb
+    if _PERSONNEL_ITEM.search(head) and re.search(r"\blosses\b", sentence, re.I):
+        return "killed", "exact"
     return None
 
 
-def _victims(sentence: str, between: str) -> str | None:
+#: "A Ukrainian soldier was killed", "one person died": a single death with no digits.
+_ONE_VICTIM = re.compile(
+    r"\b(?P<a>an?|one)\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>soldier|civilian|person|man|woman|child|"
+    r"boy|girl|serviceman|servicewoman|officer|border guard|policeman|police officer|"
+    r"journalist|resident|volunteer|medic|firefighter|rescuer|pilot|sailor|fighter)\b"
+    r"(?:\s+[\w'’-]+){0,3}?\s+(?:was|has been|had been|is|got)\s+(?:reportedly\s+)?"
+    r"(?P<verb>killed|wounded|injured|shot dead|hurt)\b",
+    re.IGNORECASE,
+)
+
+
+def single_victims(sentence: str) -> list[Amount]:
+    """Amounts of one written without a number ("a soldier was killed"): the extractor
+    reads them as the figure 1."""
+    found = []
+    for match in _ONE_VICTIM.finditer(sentence):
+        if match.group("a").lower() == "one":
+            continue  # "one" is read as a number already
+        found.append(
+            Amount(
+                match.group("a"),
+                match.start("a"),
+                match.end("a"),
+                1,
+                None,
+                Qualifier.EXACT,
+                digits=False,
+            )
+        )
+    return found
+
+
+#: Tolls of other wars, and capacity ("ready to receive 5,000 wounded"), are not claims
+#: about this one.
+_NOT_THIS_WAR = re.compile(
+    r"\b(?:second world war|world war|wwii|ww2|great patriotic war|afghanistan|chechnya|"
+    r"chechen|georgia in 2008|in 2008|syria|syrian|soviet union lost|holodomor)\b"
+    r"|\b(?:ready|able|prepared|equipped)\s+to\s+(?:receive|treat|take|accommodate)\b|\bbeds\b"
+    r"|\b(?:in\s+)?(?:19\d\d|200\d|201[0-3])\b(?!\s*[-–]\s*20)",
+    re.IGNORECASE,
+)
+
+
+def _victims(head: str, tail: str) -> str | None:
+    """Who the figure counts, as written: the noun right after it ("137 Ukrainian soldiers",
+    "498 of its troops", "406 civilians"), else the noun of a toll just before it
+    ("Russian troop deaths at around 6,000"), with the nationality written beside it; a
+    nationality elsewhere in the sentence ("killed by Russian shelling") is not theirs."""
     nouns = alternation("victim_nouns")
-    if re.search(r"\bcivilian\b", between, re.IGNORECASE):
-        return "civilians"  # "364 civilian deaths", "1,035 civilian casualties"
-    match = re.search(rf"\b(?:{nouns})\b", between + " " + sentence, re.IGNORECASE)
-    if not match:
-        return None
-    noun = match.group(0).lower()
-    if noun in ("ukrainians", "russians"):
-        return noun
-    # The nationality written with the noun ("Russian servicemen", "Ukraine's defenders",
-    # "498 of its troops" after "Russia"), not one elsewhere ("killed by Ukrainian shelling").
-    text = between + " " + sentence
-    nationality = re.search(
-        rf"\b(Ukrainian|Russian|Ukraine['’]s|Russia['’]s)\s+(?:[\w-]+\s+){{0,2}}(?:{nouns})\b", text
+    after_figure = re.match(
+        rf"^[\s,]*(?P<mods>(?:[\w'’-]+\s+){{0,3}}?)(?P<noun>{nouns}|civilian)\b", tail, re.I
     )
+    if after_figure:
+        return _named(after_figure.group("mods"), after_figure.group("noun"))
+    toll_before = re.search(
+        rf"(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns}|troop|civilian|military|army)\s+"
+        r"(?:deaths|casualties|losses|death toll|toll|dead|fatalities)\b[^.;]{0,40}$",
+        head,
+        re.I,
+    )
+    if toll_before:
+        return _named(toll_before.group("mods"), toll_before.group("noun"))
+    return None
+
+
+def _named(mods: str, noun: str) -> str:
+    noun = noun.lower()
+    if noun.startswith("civilian") or re.search(r"\bcivilian\b", mods, re.I):
+        return "civilians"
+    noun = {"troop": "troops", "military": "military", "army": "military"}.get(noun, noun)
+    if noun in ("ukrainians", "russians"):
+        return noun.capitalize()
+    nationality = re.search(r"\b(ukrainian|russian|ukraine['’]s|russia['’]s)\b", mods, re.I)
     if nationality is None:
         return noun
     adjective = {"u": "Ukrainian", "r": "Russian"}[nationality.group(1)[0].lower()]
     return f"{adjective} {noun}"
 
 
-_PERIOD = re.compile(
-    r"\b(?:since (?:[\w' -]|\.(?=\s\d)){1,40}?|on the first day(?: of [\w' -]{1,40}?)?|"
-    r"(?:in|over) the (?:past|last) [\w' -]{1,30}?)(?=[,;]|\.(?!\s\d)|$)",
-    re.IGNORECASE,
-)
+_EQUIPMENT_AFTER = re.compile(rf"^\s*(?:[\w-]+\s+)?(?:{alternation('equipment_nouns')})\b", re.I)
+
+
+def _shares_qualifier(sentence: str, first: Amount, second: Amount) -> bool:
+    """Whether a qualifier written before ``first`` covers ``second`` too: "at least 72
+    deaths and 43 injuries" (one noun between them, then "and")."""
+    between = sentence[first.end : second.start]
+    qualified = first.qualifier.value != "exact" and not first.text[:1].isdigit()
+    return qualified and re.fullmatch(r"\s*[\w-]+\s+and\s*", between) is not None
+
+
+def _part_noun(tail: str) -> str:
+    """The noun a sub-count counts ("10 officers" -> "officers")."""
+    nouns = alternation("victim_nouns")
+    match = re.match(rf"^\s*(?:[\w-]+\s+){{0,2}}?({nouns})\b", tail, re.I)
+    return match.group(1).lower() if match else "part"
+
+
 _LOCATION = re.compile(
     r"\b(?:in|across|near|of)\s+(?P<l>(?:the\s+)?(?:(?:eastern|western|southern|northern|east|"
     r"south|north|west|central)\s+)?(?:Ukraine|Donbas|Donbass|Donetsk|Luhansk|Kyiv|Kharkiv|"
@@ -118,55 +230,81 @@ _LOCATION = re.compile(
 
 
 def casualty_findings(
-    sentence: str, amounts: list[Amount], reference: date | None
+    sentence: str, amounts: list[Amount], reference: date | None, context: str = ""
 ) -> list[tuple[Amount, Finding]]:
+    """``context`` is the text just before the sentence (an incident's place may be there)."""
     found: list[tuple[Amount, Finding]] = []
     not_casualty = alternation("not_casualty_words")
+    toll: TollContext | None = None  # read once per sentence, when it holds a toll
     for amount in amounts:
         if is_calendar_or_unit(sentence, amount):
             continue
         tail, head = after(sentence, amount), before(sentence, amount)
         casualty_type: str | None = _verb_right_before(head)
-        between = ""
+        qualifier = amount.qualifier.value
         typed = _type_after(tail) if casualty_type is None else None
         if typed is not None:
-            casualty_type, between = typed
+            casualty_type = typed[0]
         elif casualty_type is None:
-            casualty_type = _toll_before(head)
-        if (
-            casualty_type is None
-            and found
-            and re.search(r"\b(?:including|among them|among whom)\s*$", head, re.I)
-        ):
+            put_at = _toll_before(head, sentence)
+            if (
+                put_at is None
+                and amount.qualifier.value == "up_to"
+                and re.search(r"\b(?:death toll|toll)\b[^.;:]{0,70}$", head, re.I)
+            ):
+                put_at = ("killed", "exact")  # "the toll ... up to 20": risen to 20
+                qualifier = "exact"
+            if put_at is not None:
+                casualty_type = put_at[0]
+                if qualifier == "exact" and amount.value_high is None:
+                    qualifier = put_at[1]
+        subcount = found and (
+            re.search(r"\b(?:including|among them|among whom|of whom|of them)\s*$", head, re.I)
+            or re.match(r"^\s*of\s+(?:them|whom)\b", tail, re.I)  # "two of them children"
+        )
+        if casualty_type is None and subcount:
             casualty_type = found[-1][1].casualty_type  # a sub-count: "including 10 officers"
         if casualty_type is None:
             continue
-        window = (head[-40:] + " " + tail[:60]).lower()
-        if re.search(rf"\b(?:{not_casualty})\b", window):
+        if qualifier == "exact" and found and _shares_qualifier(sentence, found[-1][0], amount):
+            qualifier = found[-1][1].qualifier  # "at least 72 deaths and 43 injuries"
+        # captured, detained, evacuated: said of this figure ("562 captured", "took 200
+        # prisoners"), not of another in the clause ("killed 3,500 and took 200 prisoners")
+        if re.match(rf"^\s*(?:[\w'’-]+\s+){{0,4}}?(?:{not_casualty})\b", tail, re.I) or re.search(
+            rf"\b(?:{not_casualty})\s+(?:[\w'’-]+\s+){{0,2}}$", head, re.I
+        ):
             continue
+        if _NOT_THIS_WAR.search(sentence):
+            continue
+        if _EQUIPMENT_AFTER.match(tail):
+            continue  # "lost 29 aeroplanes", "30 aircraft and 211 tanks destroyed"
         if is_hypothetical(sentence, amount) or is_denial(sentence, amount):
             continue
         location = _LOCATION.search(sentence)
-        period = _PERIOD.search(sentence)
+        if toll is None:
+            toll = toll_context(sentence, reference, context)
+        victims = _victims(head, tail) or (found[-1][1].victims if found else None)
         found.append(
             (
                 amount,
                 Finding(
+                    at=amount.start,
                     kind=ClaimKind.CASUALTY_COUNT.value,
                     value=amount.value,
                     value_high=amount.value_high,
-                    qualifier=amount.qualifier.value,
+                    qualifier=qualifier,
                     casualty_type=CasualtyType(casualty_type).value,
                     # "1,035 civilian casualties: 364 killed and 671 injured" - the
                     # sub-counts are about the same victims
-                    victims=_victims(sentence, between or tail[:40])
-                    or (found[-1][1].victims if found else None),
-                    location=location.group("l") if location else None,
+                    victims=with_side(victims, toll.side),
+                    location=toll.place or (location.group("l") if location else None),
                     vague=amount.vague,
-                    as_of=date_right_after(tail, reference),
+                    as_of=date_right_after(tail, reference) or toll.as_of,
                     flags=(
                         *(("vague",) if amount.vague else ()),
-                        *((f"period:{period.group(0).strip()}",) if period else ()),
+                        *toll.flags(),
+                        # a sub-count is a fact of its own: "including 10 officers"
+                        *((f"part:{_part_noun(tail)}",) if subcount else ()),
                     ),
                 ),
             )

@@ -12,7 +12,7 @@ from pipeline.extract.lexicon import alternation
 from pipeline.numbers import Amount
 
 MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"jan(?:uary)?|feb(?:r?uary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
 _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -130,3 +130,4 @@ class Finding:
     location: str | None = None
     as_of: date | None = None
     flags: tuple[str, ...] = ()
+    at: int = -1  # where the figure starts in its sentence (-1: not one place)

@@ -53,3 +53,16 @@ def resolve_from_story(claims: list[ExtractedClaim], known: Iterable[date]) -> l
         flags = (*(f for f in claim.flags if f != _UNRESOLVED), INFERRED)
         out.append(replace(claim, value=found, flags=flags))
     return out
+
+
+def resolve_stored(flags: str, known: Iterable[date]) -> tuple[date, str] | None:
+    """A stored claim's unresolved date (its ``flags``, comma-separated) resolved against the
+    ``known`` end dates, with its new flags; None when still no single date fits."""
+    marks = flags.split(",")
+    text = next((f.removeprefix(_TEXT) for f in marks if f.startswith(_TEXT)), None)
+    if _UNRESOLVED not in marks or not text:
+        return None
+    found = resolve_among(text, list(known))
+    if found is None:
+        return None
+    return found, ",".join([*(f for f in marks if f != _UNRESOLVED), INFERRED])

@@ -28,6 +28,7 @@ from pipeline.numbers import Amount
 from schemas.enums import ClaimKind
 
 _MIN_TROOPS = 500  # smaller figures are units, losses or patrols, not a build-up
+_MAX_TROOPS = 400_000  # larger ones are whole armies ("900,000 active personnel")
 _UNIT_SIZE = re.compile(r"\b(?:each|apiece|per (?:unit|group|battalion))\b[^,;.]{0,30}$", re.I)
 
 
@@ -45,6 +46,20 @@ def _noun_after(tail: str) -> tuple[str, list[str]] | None:
     return match.group("noun").lower(), mods
 
 
+_BRANCHES = {"ground": "ground", "land": "ground", "naval": "naval", "airborne": "airborne"}
+
+
+def _branch(noun: tuple[str, list[str]] | None) -> str | None:
+    """A sub-total of one branch ("126,000 ground troops") is a figure of its own."""
+    if noun is None:
+        return None
+    name, mods = noun
+    for word in (*mods, *name.split()):
+        if word in _BRANCHES:
+            return _BRANCHES[word]
+    return None
+
+
 def _strong_force_after(tail: str) -> bool:
     """'-strong contingent', '-strong force': a force given by its size."""
     forces = alternation("force_words")
@@ -54,19 +69,25 @@ def _strong_force_after(tail: str) -> bool:
 
 
 _JOINED = re.compile(
-    r"^[\s\u201c\u201d\"']*(?:[\w.'’-]+\s+){1,4}?(?:have|has|had|were|was)?\s*(?:been\s+)?"
-    r"(?:added|joined)\b",
+    r"^[\s\u201c\u201d\"']*(?:[\w.'’-]+\s+){1,6}?(?:have|has|had|were|was)?\s*(?:been\s+)?"
+    r"(?:recently\s+|just\s+|since\s+)?(?:added|joined|arrived)\b",
     re.IGNORECASE,
 )
 
 
 def _put_at(head: str, amount: Amount) -> str:
-    """'The Russian force, estimated at 30,000, ...' reads as 'the Russian force at 30,000'."""
-    if re.match(
-        r"(?:estimated|put|put at|numbering)\b", amount.text, re.I
-    ) and head.rstrip().endswith(","):
+    """'The Russian force, estimated at 30,000, ...' and '... which NATO has estimated at
+    30,000' read as 'the Russian force at 30,000'."""
+    if re.match(r"(?:estimated|put|put at|numbering)\b", amount.text, re.I):
         return head.rstrip().rstrip(",") + " at "
     return head
+
+
+def _lead(sentence: str, amount: Amount) -> str:
+    """The clause before the figure with the words the figure's own text starts with
+    ("estimated at" in "estimated at 30,000"): who estimates is a speaker, not an owner."""
+    words = re.match(r"^\D*", amount.text)
+    return clause_before(sentence, amount) + (words.group(0) if words else "")
 
 
 def _force_before(head: str) -> bool:
@@ -85,10 +106,13 @@ def _force_before(head: str) -> bool:
 
 
 def _last_actor_is_foreign(head: str) -> bool:
-    """Whether the nearest actor named before the figure is another country or alliance."""
+    """Whether the troops belong to another country or alliance: the nearest actor named
+    before the figure is foreign and owns them ("the US has sent 3,000 troops", "NATO's
+    40,000", "Ukraine has 250,000 troops"). An actor who only speaks ("Washington says",
+    "Britain's foreign secretary said that", "the U.S. puts it at") is no owner."""
     foreign = alternation("foreign_actors")
     russian = alternation("russian_actors")
-    last_kind, last_pos = None, -1
+    last_kind, last = None, None
     for kind, alt in (("foreign", foreign), ("russian", russian)):
         for match in re.finditer(rf"(?<![\w.])(?:{alt})(?![\w])", head, re.IGNORECASE):
             preceding = head[: match.start()].rstrip().lower()
@@ -98,23 +122,118 @@ def _last_actor_is_foreign(head: str) -> bool:
                 preceding,
             ):
                 continue  # a place, not an actor
-            if match.start() > last_pos:
-                last_kind, last_pos = kind, match.start()
-    return last_kind == "foreign"
+            if _MODIFIER_AFTER.match(head[match.end() :]):
+                continue  # "the Ukraine crisis", "Russia's Ukraine buildup": a modifier
+            if last is None or match.start() > last.start():
+                last_kind, last = kind, match
+    if last_kind != "foreign" or last is None:
+        return False
+    between = head[last.end() :]
+    return _SPEAKS.search(between) is None
+
+
+_PAST_IT = re.compile(
+    r"\b(?:tops|topped|exceeds|exceeded|passed|passes|crossed|surpassed|surpasses)\s*$",
+    re.IGNORECASE,
+)
+_MODIFIER_AFTER = re.compile(
+    r"\s+(?:crisis|buildup|build-up|border|borders|frontier|war|conflict|standoff|tensions|"
+    r"talks|invasion|situation|region|coast|front|story|news|live|updates?)\b",
+    re.IGNORECASE,
+)
+#: What a speaker does: "says", "puts it at", "estimates", "'s foreign secretary said".
+_SPEAKS = re.compile(
+    r"\bput(?:s|ting)?\s+(?:it|them|(?:the|their|its)\s+\w+)\b[^.;]{0,60}\bat\b"
+    r"|\b(?:say|says|said|saying|told|tells|estimate|estimates|estimated|"
+    r"believe|believes|count|counts|counted|think|thinks|warn|warns|warned|reported|reports|"
+    r"claim|claims|claimed|assess|assesses|assessed|according|speaks? of|spoke of|sees|see|"
+    r"intelligence|officials?|minister|secretary|spokes(?:man|woman|person)|ambassador|"
+    r"president|chief|informs|informed|announced|stated|noted|added)\b|:",
+    re.IGNORECASE,
+)
+#: Troops added to the build-up, not its size: "Russia added 7,000 troops", "the arrivals,
+#: some 10,000 soldiers", "increased by 7,000".
+_INCREMENT_BEFORE = re.compile(
+    r"\b(?:added|adds|adding|add|arrivals?|reinforcements?|increased by|increase of|rose by|"
+    r"grew by|up by|brought in|moved in|sending in|sent in|another|pulling|pulled|pull|pulls|"
+    r"withdrawing|withdrew|withdraw|withdraws|returning|sending back|sent back)\b[^.;:]{0,30}$",
+    re.IGNORECASE,
+)
+#: Losses and prisoners are not the size of a force: "captured 562 troops", "lost 15,000".
+_NOT_A_FORCE_BEFORE = re.compile(
+    r"\b(?:captured|capture|captures|killed|kill|kills|lost|lose|loses|losing|wounded|"
+    r"took|taken|taking|detained|liquidated|eliminated|buried)\s+(?:[\w'’-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+#: Forces elsewhere and in other times: not the build-up around Ukraine.
+_ELSEWHERE = re.compile(
+    r"\b(?:zapad|vostok|kavkaz|syria|syrian|transnistria|afghanistan|georgia|chechnya|"
+    r"kazakhstan|soviet|in 20(?:0\d|1[0-3])|before 2014|last (?:september|year)|in (?:19|20)\d\d,|"
+    r"(?:spring|summer|april|march|may) (?:of )?2021|armed forces number|active personnel|"
+    r"response force)\b",
+    re.IGNORECASE,
+)
+#: A bare figure given as an estimate of the force a sentence speaks of: "puts it at
+#: 100,000", "Washington says 130,000", "up from 100,000", "including some 30,000 in
+#: Belarus", "the 130,000 are still there", "about 130,000 of them".
+_BARE_BEFORE = re.compile(
+    r"(?:\b(?:at|to|from|says|said|say|saying|count|counts|counted|estimates?|was|is|are|"
+    r"were|of|including|includes|included|incl\.?|numbers?|numbering|totals?|reached|closer to|up from|"
+    r"down from|put it at|puts it at|the|passed|exceeded|topped|tops|crossed|surpassed|hit|"
+    r"hovered|hovers|stood|stands|remained|remains|risen to|grown to|climbed to)|[,;:(]|\band|\.\.\.)"
+    r"(?:\s+(?:now|still|currently|already))?\s*$",
+    re.IGNORECASE,
+)
+_BARE_AFTER = re.compile(
+    r"^(?:\s*$|\s*[,;.:)]|\s+(?:and|in|on|at|near|along|by|according|as of|were|are|is|was|"
+    r"have|has|remain|of them|troops?|soldiers|personnel|figure|estimate|mark)\b|\+)",
+    re.IGNORECASE,
+)
+_TOPIC = re.compile(
+    r"\b(?:troops?|soldiers|servicemen|forces|force|personnel|build-?up|grouping|contingent|"
+    r"units|battalions|military of|deployment|massed|amassed|the number|presence)\b",
+    re.IGNORECASE,
+)
+
+
+def is_troop_topic(sentence: str, context: str) -> bool:
+    """Whether the sentence, or the two before it, speak of the size of a force."""
+    return _TOPIC.search(sentence) is not None or _TOPIC.search(context) is not None
+
+
+def _bare_estimate(sentence: str, amount: Amount, topic: bool) -> bool:
+    """A figure with no noun of its own, given as the size of the force the text speaks
+    of (see ``_BARE_BEFORE``): in a sentence about troops, a large round number at the
+    end of its clause."""
+    if not topic or amount.value < 5_000:
+        return False
+    foreign = alternation("foreign_forces")
+    if re.search(rf"\b(?:{foreign})\s+(?:troops|forces|soldiers|personnel)\b", sentence, re.I):
+        return False  # "the number of US troops dispatched to Europe to about 5,000"
+    head, tail = before(sentence, amount), after(sentence, amount)
+    return _BARE_BEFORE.search(head) is not None and _BARE_AFTER.match(tail) is not None
 
 
 def troop_findings(
-    sentence: str, amounts: list[Amount], reference: date | None
+    sentence: str, amounts: list[Amount], reference: date | None, context: str = ""
 ) -> list[tuple[Amount, Finding]]:
+    """``context`` is the text just before the sentence: whether it speaks of a force."""
     found: list[tuple[Amount, Finding]] = []
     increments = set(words("increment_words"))
     foreign = set(words("foreign_forces"))
+    if _ELSEWHERE.search(sentence):
+        return found
+    topic = is_troop_topic(sentence, context)
     for amount in amounts:
         if is_calendar_or_unit(sentence, amount):
             continue
         tail = after(sentence, amount)
         noun = _noun_after(tail)
         head = before(sentence, amount)
+        if _INCREMENT_BEFORE.search(clause_before(sentence, amount)) or _NOT_A_FORCE_BEFORE.search(
+            head
+        ):
+            continue
         if noun is not None:
             _, mods = noun
             if increments & set(mods) or re.search(r"\b(?:more|additional|extra)\s*$", head, re.I):
@@ -124,19 +243,26 @@ def troop_findings(
             if foreign & set(mods):
                 continue
             if not ({"russian", "russia's", "of russia's"} & set(mods)) and _last_actor_is_foreign(
-                clause_before(sentence, amount)
+                _lead(sentence, amount)
             ):
                 continue
         elif _force_before(_put_at(head, amount)) and not _last_actor_is_foreign(
-            clause_before(sentence, amount)
+            _lead(sentence, amount)
         ):
             pass
-        elif _strong_force_after(tail) and not _last_actor_is_foreign(
-            clause_before(sentence, amount)
-        ):
+        elif (
+            _strong_force_after(tail)
+            or re.match(
+                r"^\s*(?:-\s*)?strong\b", tail, re.I
+            )  # "Russian Force ... Now 148,000 Strong"
+        ) and not _last_actor_is_foreign(_lead(sentence, amount)):
             pass  # "a 2,000-strong contingent"
         elif found and amount.digits and re.search(r"\b(?:the|to|with|from)\s*$", head, re.I):
             pass  # "up to 190,000 personnel ... compared to the 100,000 on January 30"
+        elif _bare_estimate(sentence, amount, topic) and not _last_actor_is_foreign(
+            _lead(sentence, amount)
+        ):
+            pass  # "the U.S. puts it at 100,000, British intelligence at 130,000"
         elif (
             found
             and amount.digits
@@ -146,25 +272,38 @@ def troop_findings(
             pass  # "35,000 troops in Crimea and 15,000 in the Donbas"
         else:
             continue
-        if amount.value < _MIN_TROOPS or is_hypothetical(sentence, amount):
+        if not _MIN_TROOPS <= amount.value <= _MAX_TROOPS or is_hypothetical(sentence, amount):
             continue
-        if _UNIT_SIZE.search(head):
+        if re.match(
+            r"^\s*(?:[\w'’-]+\s+){0,4}?(?:as\s+)?(?:prisoners?|pows?|captives?)\b", tail, re.I
+        ):
+            continue  # "holding 562 Russian soldiers as prisoners of war"
+        if _UNIT_SIZE.search(head) or re.match(
+            r"^\s*(?:[\w-]+\s+){0,2}?(?:each|apiece)\b", tail, re.I
+        ):
             continue  # "60 battalion tactical groups, each of about 800 troops": a unit's size
         if is_denial(sentence, amount):
             continue
         after_noun = tail if noun is None else tail[tail.lower().find(noun[0]) + len(noun[0]) :]
+        qualifier = amount.qualifier.value
+        if qualifier == "exact" and amount.value_high is None and _PAST_IT.search(head):
+            qualifier = "more_than"  # "the build-up tops 130K troops", "has passed 100,000"
         found.append(
             (
                 amount,
                 Finding(
+                    at=amount.start,
                     kind=ClaimKind.TROOP_COUNT.value,
                     value=amount.value,
                     value_high=amount.value_high,
-                    qualifier=amount.qualifier.value,
+                    qualifier=qualifier,
                     vague=amount.vague,
                     location=place_after(tail),
                     as_of=date_right_after(after_noun, reference),
-                    flags=("vague",) if amount.vague else (),
+                    flags=(
+                        *(("vague",) if amount.vague else ()),
+                        *((f"branch:{branch}",) if (branch := _branch(noun)) else ()),
+                    ),
                 ),
             )
         )

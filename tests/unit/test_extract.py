@@ -393,7 +393,8 @@ def test_the_office_refers_back_to_the_office_not_the_last_person() -> None:
     [
         ("Russia has 120,000 troops near Ukraine, the defence ministry said.", False),  # a rule names it
         ("Russia has massed 120,000 troops near Ukraine.", False),  # nothing to parse for
-        ("Moscow, which has repeatedly denied plans to invade, reported 12,000 troops.", True),
+        ("Moscow, which has repeatedly denied plans to invade, reported 12,000 troops.", False),  # an aside
+        ("In its weekly update Moscow, whose figures are disputed, yesterday reported 12,000 troops.", True),
     ],
 )  # fmt: skip
 def test_the_model_parses_only_sentences_the_rules_leave_open(
