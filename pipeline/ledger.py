@@ -5,19 +5,21 @@ durable before a task that refers to it is enqueued)."""
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, or_, text, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from pipeline import metadata
 from pipeline.numbers import best_value, interval
-from schemas.enums import ClaimKind, ClaimStatus, DocumentState
-from schemas.records import ExtractedClaim, NormalisedArticle
+from schemas.enums import ClaimKind, ClaimStatus, DateSource, DocumentState
+from schemas.records import DocumentMetadata, ExtractedClaim, NormalisedArticle
 from schemas.tables import Claim, Document, DocumentSource, StatusEvent
 from schemas.types import utcnow
 
@@ -32,22 +34,60 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+#: Unicode categories that must not reach a terminal or a page as they are: controls
+#: (escape codes), format characters (text direction overrides), surrogates (bytes of a
+#: name that is not UTF-8), private and unassigned code points, line separators.
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable written as its escape
+    (``\\x1b``, ``\\u202e``): a file name is shown as what it is, never obeyed."""
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE
+        else ch
+        for ch in text
+    )
+
+
+def fit_columns(row: SQLModel) -> None:
+    """Cut every text value to its column's length, with an ellipsis: PostgreSQL refuses a
+    longer value (an outlet named in 300 characters would fail its document); SQLite
+    would keep it whole."""
+    for column in row.__table__.columns:  # type: ignore[attr-defined]
+        length = getattr(column.type, "length", None)
+        value = getattr(row, column.key, None)
+        if length and isinstance(value, str) and len(value) > length:
+            setattr(row, column.key, value[: length - 1] + "\u2026")
+
+
 def record_document(
-    session: Session, *, raw: bytes, file_name: str, failure: tuple[str, str] | None = None
+    session: Session,
+    *,
+    raw: bytes,
+    file_name: str,
+    failure: tuple[str, str] | None = None,
+    given: DocumentMetadata | None = None,
 ) -> tuple[Document, bool]:
     """Record a dropped file (idempotent on its content hash) and commit.
 
     Returns the document and whether it is new. ``failure`` (reason, detail) records a file
-    refused before processing, so that the ledger says why.
+    refused before processing, so that the ledger says why. ``given`` metadata (from the
+    command line or a manifest) is stored with a new document; for one that exists
+    already, see :func:`add_metadata`.
     """
     digest = content_hash(raw)
     existing = session.exec(select(Document).where(Document.content_hash == digest)).first()
     if existing is not None:
         return existing, False
-    document = Document(content_hash=digest, file_name=file_name, size_bytes=len(raw))
+    document = Document(content_hash=digest, file_name=printable(file_name), size_bytes=len(raw))
+    if given is not None:
+        set_metadata(document, given)
     if failure is not None:
         document.state = DocumentState.FAILED.value
         document.failure_reason, document.failure_detail = failure
+    fit_columns(document)
     session.add(document)
     try:
         session.flush()
@@ -89,25 +129,75 @@ def set_state(
     if state is DocumentState.FAILED:
         document.failure_reason, document.failure_detail = reason, detail
     document.updated_at = utcnow()
+    fit_columns(document)
     session.add(document)
 
 
 def store_article(session: Session, *, document: Document, article: NormalisedArticle) -> None:
+    """The normalised text, and the article's metadata merged into what the document holds
+    (metadata given at ingest stays; see ``pipeline.metadata.merge``)."""
     document.text = article.text
-    document.title = article.title
-    document.outlet = article.outlet
-    document.byline = article.byline
-    document.published = article.published
-    document.date_source = article.date_source.value
+    set_metadata(
+        document, metadata.merge(document_metadata(document), metadata.of_article(article))
+    )
     document.wire = article.wire
     set_state(session, document=document, state=DocumentState.NORMALISED)
+
+
+def document_metadata(document: Any) -> DocumentMetadata:
+    """The metadata a document row holds (a ``Document`` or a row with its columns)."""
+    sources = {k: DateSource(v) for k, v in (document.metadata_sources or {}).items()}
+    if document.published is not None and "published" not in sources:
+        sources["published"] = DateSource(document.date_source)  # recorded before sources were
+    return DocumentMetadata(
+        title=document.title, outlet=document.outlet, byline=document.byline,
+        published=document.published, url=document.url, extra=dict(document.extra_metadata or {}),
+        sources=sources, warnings=tuple(document.metadata_warnings or ()),
+    )  # fmt: skip
+
+
+def set_metadata(document: Document, given: DocumentMetadata) -> None:
+    document.title, document.outlet, document.byline = given.title, given.outlet, given.byline
+    document.published, document.url = given.published, given.url
+    document.date_source = given.sources.get("published", DateSource.NONE).value
+    document.extra_metadata = dict(given.extra) or None
+    document.metadata_sources = {k: v.value for k, v in given.sources.items()} or None
+    document.metadata_warnings = list(given.warnings) or None
+
+
+def add_metadata(
+    session: Session, *, document: Document, given: DocumentMetadata
+) -> tuple[list[str], list[str]]:
+    """Metadata given for a document that exists already (the same bytes ingested again):
+    fields it lacks are filled, nothing it holds is overwritten (``metadata.merge``).
+    Returns the fields filled and the warnings added (values not applied). No commit."""
+    held = document_metadata(document)
+    merged = metadata.merge(held, given)
+    filled = [n for n in (*metadata.FIELDS, *merged.extra) if _value(merged, n) != _value(held, n)]
+    added = [w for w in merged.warnings if w not in held.warnings]
+    if filled or added:
+        set_metadata(document, merged)
+        document.updated_at = utcnow()
+        session.add(document)
+    return filled, added
+
+
+def _value(given: DocumentMetadata, name: str) -> Any:
+    return getattr(given, name) if name in metadata.FIELDS else given.extra.get(name)
 
 
 def fingerprint(claim: ExtractedClaim) -> str:
     """The gold rule's identity of a claim within its article: kind, value, upper, speaker."""
     value = claim.value.isoformat() if isinstance(claim.value, date) else claim.value
     extra = "|".join(f for f in claim.flags if not f.startswith("period:"))
-    return f"{claim.kind}|{value}|{claim.value_high}|{claim.speaker.casefold()}|{extra}"
+    key = f"{claim.kind}|{value}|{claim.value_high}|{claim.speaker.casefold()}|{extra}"
+    if len(key) > _FINGERPRINT_LENGTH:  # a long speaker: keep the key whole as a hash
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        key = f"{key[: _FINGERPRINT_LENGTH - 17]}#{digest}"
+    return key
+
+
+_FINGERPRINT_LENGTH = 400  # Claim.fingerprint's column
 
 
 def add_claims(
@@ -162,6 +252,7 @@ def add_claims(
             flags=",".join(extracted.flags),
             status=ClaimStatus.UNCONFIRMED.value,
         )
+        fit_columns(claim)
         session.add(claim)
         stored[key] = claim
         result.append(claim)
@@ -223,6 +314,10 @@ def claim_rows_near(
         return func.abs(central - value) > tolerance * case((central > value, central), else_=value)
 
     figures = {best_value(r.value, r.value_high) for r in new_rows}
+    # One term per figure: past a few dozen the OR nests deeper than SQLite parses
+    # ("Expression tree is too large"), and nearly every claim differs from one of them
+    # anyway, so every earlier unsettled claim is read (more rows are always safe).
+    differs_from_new = or_(*(differs(f) for f in figures)) if len(figures) <= 32 else true()
     in_scope = (claim.c.kind == kind, claim.c.scope == scope)
     query = (
         sa_select(*columns)
@@ -235,7 +330,7 @@ def claim_rows_near(
                 and_(
                     claim.c.as_of < low,
                     claim.c.status.not_in(_SETTLED),
-                    or_(*(differs(f) for f in figures)),
+                    differs_from_new,
                 ),
             )
         )
@@ -267,6 +362,19 @@ def drill_end_dates(session: Session) -> list[date]:
         claim.c.flags.not_like("%date_from_story%"),
     )
     return [row[0] for row in session.execute(query).all()]
+
+
+def unresolved_end_dates(session: Session) -> list[Claim]:
+    """Drill end-date claims whose partial date ("Sunday") nothing has resolved yet."""
+    return list(
+        session.exec(
+            select(Claim).where(
+                Claim.kind == ClaimKind.DRILL_END_DATE.value,
+                Claim.value_date.is_(None),  # type: ignore[union-attr]
+                Claim.flags.like("%unresolved_date%"),  # type: ignore[attr-defined]
+            )
+        ).all()
+    )
 
 
 def claims_with_events(session: Session, *, ids: Sequence[int]) -> set[int]:
@@ -302,6 +410,7 @@ def add_event(
     )
     claim.status = new_status
     claim.updated_at = utcnow()
+    fit_columns(event)
     session.add(claim)
     session.add(event)
     return event
@@ -324,31 +433,91 @@ class DocumentInfo:
     published: date | None
 
 
+@dataclass(frozen=True)
+class ClaimFilter:
+    """What a listing of claims asks for: the CLI's ``claims`` options and the HTTP API's
+    query parameters, read by one query (``list_claims``, ``count_claims``).
+
+    ``status`` is one status or several; ``scope`` with ``kind`` names one proposition;
+    ``outlet``, ``speaker`` and ``text`` (the quote) match any part, ignoring case;
+    ``since``/``until`` bound the as-of date (inclusive)."""
+
+    status: str | tuple[str, ...] | None = None
+    kind: str | None = None
+    scope: str | None = None
+    outlet: str | None = None
+    speaker: str | None = None
+    since: date | None = None
+    until: date | None = None
+    text: str | None = None
+    include_unscored: bool = True
+
+    def conditions(self, claim: Any, document: Any) -> list[Any]:
+        where: list[Any] = []
+        if isinstance(self.status, str) and self.status:
+            where.append(claim.c.status == self.status)
+        elif self.status:
+            where.append(claim.c.status.in_(self.status))
+        for column, value in ((claim.c.kind, self.kind), (claim.c.scope, self.scope)):
+            if value:
+                where.append(column == value)
+        for column, value in (
+            (document.c.outlet, self.outlet),
+            (claim.c.speaker, self.speaker),
+            (claim.c.quote, self.text),
+        ):
+            if value:
+                where.append(column.icontains(value, autoescape=True))
+        if self.since:
+            where.append(claim.c.as_of >= self.since)
+        if self.until:
+            where.append(claim.c.as_of <= self.until)
+        if not self.include_unscored:
+            where.append(claim.c.vague.is_(False))
+        return where
+
+
 def list_claims(
     session: Session,
     *,
-    status: str | None = None,
+    status: str | tuple[str, ...] | None = None,
     kind: str | None = None,
     limit: int | None = None,
     include_unscored: bool = True,
+    where: ClaimFilter | None = None,
+    offset: int = 0,
+    newest_first: bool = False,
 ) -> list[ClaimRow]:
+    """Claims with their documents, by kind then id (or the newest recorded first).
+    ``status``/``kind``/``include_unscored`` are a shorthand for ``where``."""
+    where = where or ClaimFilter(status=status, kind=kind, include_unscored=include_unscored)
     claim, document = Claim.__table__, Document.__table__  # type: ignore[attr-defined]
-    query = sa_select(claim, document.c.file_name, document.c.outlet, document.c.published).join(
-        document, document.c.id == claim.c.document_id
+    query = (
+        sa_select(claim, document.c.file_name, document.c.outlet, document.c.published)
+        .join(document, document.c.id == claim.c.document_id)
+        .where(*where.conditions(claim, document))
     )
-    if status:
-        query = query.where(claim.c.status == status)
-    if kind:
-        query = query.where(claim.c.kind == kind)
-    if not include_unscored:
-        query = query.where(claim.c.vague.is_(False))
-    query = query.order_by(claim.c.kind, claim.c.id)
+    if newest_first:
+        query = query.order_by(claim.c.id.desc())
+    else:
+        query = query.order_by(claim.c.kind, claim.c.id)
     if limit:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     return [
         ClaimRow(row, DocumentInfo(row.document_id, row.file_name, row.outlet, row.published))
         for row in session.execute(query).all()
     ]
+
+
+def count_claims(session: Session, *, where: ClaimFilter) -> int:
+    """How many claims ``list_claims`` would return without a limit."""
+    claim, document = Claim.__table__, Document.__table__  # type: ignore[attr-defined]
+    query = sa_select(func.count()).select_from(claim)
+    if where.outlet:  # the only condition on the document: join only when it is asked for
+        query = query.join(document, document.c.id == claim.c.document_id)
+    return int(session.execute(query.where(*where.conditions(claim, document))).scalar_one())
 
 
 def get_claim(session: Session, *, claim_id: int) -> ClaimRow:
@@ -413,10 +582,65 @@ def propositions(session: Session) -> list[tuple[str, str, list[Claim]]]:
     return [(kind, scope, claims) for (kind, scope), claims in grouped.items()]
 
 
+def proposition_sizes(session: Session, *, kind: str | None = None) -> list[tuple[str, str, int]]:
+    """Every proposition (kind, scope) with its number of claims, without reading them."""
+    query = select(Claim.kind, Claim.scope, func.count()).group_by(
+        col(Claim.kind), col(Claim.scope)
+    )
+    if kind:
+        query = query.where(Claim.kind == kind)
+    rows = session.exec(query.order_by(col(Claim.kind), col(Claim.scope))).all()
+    return [(str(k), str(s), int(n)) for k, s, n in rows]
+
+
+def verdicts(session: Session, *, claim_ids: Sequence[int] | None = None) -> list[StatusEvent]:
+    """The reviewers' verdicts standing on claims now: each claim's latest event, when a
+    reviewer wrote it (confirmed or refuted). All reviewed claims when no ids are given."""
+    latest = sa_select(
+        col(StatusEvent.claim_id), func.max(col(StatusEvent.seq)).label("seq")
+    ).group_by(col(StatusEvent.claim_id))
+    if claim_ids is not None:
+        latest = latest.where(col(StatusEvent.claim_id).in_(claim_ids))
+    last = latest.subquery()
+    query = (
+        select(StatusEvent)
+        .join(
+            last,
+            and_(col(StatusEvent.claim_id) == last.c.claim_id, col(StatusEvent.seq) == last.c.seq),
+        )
+        .where(col(StatusEvent.new_status).in_(("confirmed", "refuted")))
+        .where(col(StatusEvent.actor).startswith("reviewer "))
+        .order_by(col(StatusEvent.claim_id))
+    )
+    return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``set_verdict`` did, as plain values (nothing to read from a closed session)."""
+
+    claim_id: int
+    old_status: str | None
+    new_status: str
+    actor: str
+    recorded: bool  # False: the claim already had this verdict, nothing was written
+
+
+def lock_proposition(session: Session, *, kind: str, scope: str) -> None:
+    """Serialise every writer of one proposition's statuses (verification, a reviewer) until
+    the transaction ends. PostgreSQL: the advisory lock verification takes (same key);
+    SQLite: the write lock every transaction already holds from BEGIN IMMEDIATE."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"{kind}:{scope}"
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def set_verdict(
     session: Session, *, claim_id: int, verdict: ClaimStatus, note: str, reviewer: str
-) -> StatusEvent:
-    """A reviewer's verdict (confirmed or refuted): it sticks, verification never changes it."""
+) -> Verdict:
+    """A reviewer's verdict (confirmed or refuted): it sticks, verification never changes it.
+    Taken under the proposition's lock, so it never races verification or another reviewer;
+    the same verdict again is not recorded twice."""
     if not verdict.is_verdict:
         raise ValueError(f"a verdict is confirmed or refuted, not {verdict.value}")
     if not note.strip():
@@ -424,10 +648,11 @@ def set_verdict(
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound(f"no claim #{claim_id}")
-    return add_event(
-        session,
-        claim=claim,
-        new_status=verdict.value,
-        reason=note.strip(),
-        actor=f"reviewer {reviewer}",
-    )
+    lock_proposition(session, kind=claim.kind, scope=claim.scope)
+    session.refresh(claim)  # read again under the lock: verification may just have changed it
+    actor = f"reviewer {reviewer}"
+    if claim.status == verdict.value:
+        return Verdict(claim_id, claim.status, claim.status, actor, recorded=False)
+    event = add_event(session, claim=claim, new_status=verdict.value, reason=note.strip(),
+                      actor=actor)  # fmt: skip
+    return Verdict(claim_id, event.old_status, event.new_status, actor, recorded=True)

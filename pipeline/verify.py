@@ -22,89 +22,16 @@ change the result:
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from pipeline import ledger
 from pipeline.numbers import best_value, interval, overlaps
 from schemas.enums import ClaimKind, ClaimStatus
-from schemas.records import ExtractedClaim
 from schemas.tables import Claim
-
-# --- scope: what a claim is about --------------------------------------------------------
-
-_AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("belarus", re.compile(r"\bbelarus\b", re.I)),
-    ("crimea", re.compile(r"\bcrimea", re.I)),
-    ("donbas", re.compile(r"\b(?:donbas+|donetsk|luhansk)\b", re.I)),
-)
-
-
-def troop_area(location: str | None) -> str:
-    """A small gazetteer: the many wordings of a place, one area each. A location that names
-    several areas ("the border, Crimea and Donbas") is the whole build-up around Ukraine."""
-    if not location:
-        return "around_ukraine"
-    hits = [name for name, pattern in _AREAS if pattern.search(location)]
-    if len(hits) == 1 and not re.search(r"\bukrain", location, re.I):
-        return hits[0]
-    return "around_ukraine"
-
-
-def victim_group(victims: str | None) -> str:
-    text = (victims or "").lower()
-    if "civilian" in text or "children" in text or "residents" in text:
-        return "civilians"
-    military = re.search(
-        r"soldier|troop|servicem|defender|officer|military|fighter|personnel|hero", text
-    )
-    if military and "russia" in text:
-        return "russian_military"
-    if military and "ukrain" in text:
-        return "ukrainian_military"
-    if military:
-        return "military"
-    return "all"
-
-
-def _period(flags: Iterable[str]) -> str:
-    for flag in flags:
-        if flag.startswith("period:"):
-            text = flag.removeprefix("period:").lower()
-            if "2014" in text:
-                return "since_2014"
-            if "first day" in text:
-                return "first_day"
-            if re.search(
-                r"invasion|invaded|war began|since (?:the )?(?:start|beginning)|feb(?:ruary|\.)? 24",
-                text,
-            ):
-                return "since_invasion"
-            if re.search(r"past|last", text):
-                return "recent"
-    return "cumulative"
-
-
-def scope_of(claim: ExtractedClaim) -> str:
-    if claim.kind == ClaimKind.TROOP_COUNT.value:
-        return troop_area(claim.location or _place_in(claim.quote))
-    if claim.kind == ClaimKind.DRILL_END_DATE.value:
-        return "belarus_joint_drills"
-    return "/".join(
-        (claim.casualty_type or "killed", victim_group(claim.victims), _period(claim.flags))
-    )
-
-
-def _place_in(quote: str) -> str | None:
-    hits = [name for name, pattern in _AREAS if pattern.search(quote)]
-    return hits[0] if len(hits) == 1 else None
-
 
 # --- decisions --------------------------------------------------------------------------
 
@@ -125,6 +52,8 @@ class View:
     extension: bool = False
     vague: bool = False  # "dozens", "tens of thousands": an interval too wide to dispute with
     inferred: bool = False  # a date read from the story's other claims (``extract.story``)
+    #: a scheduled end date stated in an article that reports the drills extended
+    extended: bool = False
 
     @property
     def weak(self) -> bool:
@@ -139,7 +68,7 @@ class View:
         return cls(
             int(id_), str(kind), value, high, value_date, str(qualifier), str(origin),
             as_of, str(status), "extension" in marks, "vague" in marks,
-            "date_from_story" in marks,
+            "date_from_story" in marks, "extended" in marks,
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -148,6 +77,8 @@ class View:
         elif self.value_date is not None:
             prefix = "after " if self.qualifier == "more_than" else ""
             figure = f"end {prefix}{self.value_date.isoformat()}"
+            if self.extended:
+                figure += ", reported extended"
         else:
             q = self.qualifier.replace("_", " ")
             high = f"-{self.value_high:,}" if self.value_high else ""
@@ -174,10 +105,17 @@ def _date_interval(view: View) -> tuple[float, float]:
     return (day + 0.5, math.inf) if view.qualifier == "more_than" else (day, day)
 
 
-def _days_apart(a: View, b: View) -> int:
+def _same_moment(a: View, b: View, window: int) -> bool:
+    """Whether two claims describe the same moment: both dated, at most ``window`` days
+    apart. A claim with no date is about no moment we know: it is never compared in time."""
     if a.as_of is None or b.as_of is None:
-        return 0
-    return abs((a.as_of - b.as_of).days)
+        return False
+    return abs((a.as_of - b.as_of).days) <= window
+
+
+def _later(a: View, b: View, window: int) -> bool:
+    """Whether ``b`` describes a moment clearly after ``a``'s (both dated)."""
+    return a.as_of is not None and b.as_of is not None and (b.as_of - a.as_of).days > window
 
 
 def decide(
@@ -198,7 +136,7 @@ def decide(
         # evidence for them.
         others = [o for o in evidence if o.id != claim.id and (claim.weak or not o.weak)]
         if claim.kind == ClaimKind.DRILL_END_DATE.value:
-            decisions[claim.id] = _decide_fixed(claim, others)
+            decisions[claim.id] = _decide_fixed(claim, others, same_moment_days)
         else:
             decisions[claim.id] = _decide_changing(claim, others, tolerance, same_moment_days)
     return decisions
@@ -216,33 +154,90 @@ def may_change(
     is not yet disputed. Everything else is left as decided; ``decide`` on the whole set
     gives the same statuses.
     """
-    if claim.kind == ClaimKind.DRILL_END_DATE.value or claim.value is None:
-        return True  # few claims; always decided afresh
     if ClaimStatus(claim.status).is_verdict or claim.status == ClaimStatus.SUPERSEDED.value:
         return False
-    mine = _count_interval(claim, tolerance)
+    if claim.kind == ClaimKind.DRILL_END_DATE.value:
+        return _drill_may_change(claim, new, same_moment_days)
+    if claim.value is None:
+        return True
     for other in new:
         if other.value is None or other.status == ClaimStatus.REFUTED.value:
             continue
-        if claim.as_of and other.as_of and (other.as_of - claim.as_of).days > same_moment_days:
+        if _later(claim, other, same_moment_days):
             if _differs(claim, other, tolerance):
                 return True
             continue
-        if _days_apart(claim, other) > same_moment_days:
-            continue
-        agree = overlaps(mine, _count_interval(other, tolerance))
-        if claim.status == ClaimStatus.UNCONFIRMED.value and agree:
+        if claim.status == ClaimStatus.UNCONFIRMED.value and _agree(
+            claim, other, tolerance, same_moment_days
+        ):
             return True
-        if not agree and other.origin != claim.origin and claim.status != "disputed":
+        if (
+            _same_moment(claim, other, same_moment_days)
+            and not overlaps(_count_interval(claim, tolerance), _count_interval(other, tolerance))
+            and other.origin != claim.origin
+            and claim.status != "disputed"
+        ):
             return True
     return False
+
+
+def _drill_may_change(claim: View, new: list[View], window: int) -> bool:
+    """``may_change`` for an end date: an unconfirmed one can move on any new report; a
+    corroborated one only on a conflicting date or a report of the extension; a disputed
+    one only on what supersedes it (an extension, a later different date)."""
+    live = [o for o in new if o.status != ClaimStatus.REFUTED.value and o.id != claim.id]
+    if not live:
+        return False
+    if claim.status == ClaimStatus.UNCONFIRMED.value:
+        return True
+    for other in live:
+        if _reports_extension(other) or other.extended:
+            return True
+        if other.value_date is None or other.value_date == claim.value_date:
+            continue
+        if _later(claim, other, window):
+            return True
+        if claim.status == ClaimStatus.CORROBORATED.value and _same_moment(claim, other, window):
+            return True
+    return False
+
+
+def _open_side(view: View) -> str | None:
+    """ "up" for "more than / at least N", "down" for "up to / fewer than N"; None for a
+    bounded figure (exact, about, a range)."""
+    if view.value_high is not None:
+        return None
+    if view.qualifier in ("more_than", "at_least"):
+        return "up"
+    if view.qualifier in ("up_to", "less_than"):
+        return "down"
+    return None
+
+
+def _agree(claim: View, other: View, tolerance: float, window: int) -> bool:
+    """Whether ``other`` is evidence for ``claim``: about the same moment, and their figures
+    overlap. Two open figures that point opposite ways ("more than 100,000", "up to
+    190,000") overlap without either making the other more likely: no agreement. A claim
+    with no date agrees only with the identical figure."""
+    if claim.value is None or other.value is None:
+        return False
+    if claim.as_of is None or other.as_of is None:
+        return (claim.value, claim.value_high, claim.qualifier) == (
+            other.value, other.value_high, other.qualifier,
+        )  # fmt: skip
+    if not _same_moment(claim, other, window):
+        return False
+    sides = {_open_side(claim), _open_side(other)}
+    if sides == {"up", "down"}:
+        return False
+    return overlaps(_count_interval(claim, tolerance), _count_interval(other, tolerance))
 
 
 def _decide_changing(claim: View, others: list[View], tolerance: float, window: int) -> Decision:
     """A figure that changes over time. A weak one (vague) never disputes, supersedes or
     corroborates another claim (``decide`` leaves it out of their evidence) and nothing
     disputes it; a precise figure inside it corroborates it, a later different one
-    supersedes it."""
+    supersedes it. An undated figure is never disputed or superseded."""
     if claim.value is None:
         return Decision(ClaimStatus.UNCONFIRMED, "the figure has no value to compare")
     mine = _count_interval(claim, tolerance)
@@ -251,28 +246,29 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
         for o in others
         if o.value is not None
         and not o.vague
-        and claim.as_of is not None
-        and o.as_of is not None
-        and (o.as_of - claim.as_of).days > window
+        and _later(claim, o, window)
         and _differs(claim, o, tolerance)
     ]
     if later:
-        newest = max(later, key=lambda o: (o.as_of, o.id))
-        return Decision(
-            ClaimStatus.SUPERSEDED,
-            f"superseded by a later, different figure: {newest.describe()}",
-            newest.id,
-        )
-    same_moment = [o for o in others if o.value is not None and _days_apart(claim, o) <= window]
+        return _superseded_by(later, "superseded by a later, different figure: ")
     conflicts = [
         o
-        for o in same_moment
-        if o.origin != claim.origin
+        for o in others
+        if o.value is not None
+        and o.origin != claim.origin
         and not claim.weak
+        and _same_moment(claim, o, window)
         and not overlaps(mine, _count_interval(o, tolerance))
     ]
-    agreeing = [o for o in same_moment if overlaps(mine, _count_interval(o, tolerance))]
-    return _agree_or_dispute(claim, agreeing, conflicts)
+    agreeing = [o for o in others if _agree(claim, o, tolerance, window)]
+    decision = _agree_or_dispute(claim, agreeing, conflicts)
+    if claim.as_of is None and decision.status is ClaimStatus.UNCONFIRMED:
+        return Decision(
+            ClaimStatus.UNCONFIRMED,
+            f"{decision.reason}; the claim has no date, so it is compared with no other "
+            "figure in time (only the identical figure can corroborate it)",
+        )
+    return decision
 
 
 def _central(view: View) -> float:
@@ -287,52 +283,108 @@ def _differs(a: View, b: View, tolerance: float) -> bool:
     return abs(ca - cb) > tolerance * max(ca, cb)
 
 
+def _superseded_by(candidates: list[View], reason: str) -> Decision:
+    """Superseded by the newest of ``candidates`` (by as-of date, then id), named in the reason."""
+    newest = max(candidates, key=lambda o: (o.as_of or date.min, o.id))
+    return Decision(ClaimStatus.SUPERSEDED, f"{reason}{newest.describe()}", newest.id)
+
+
 def _reports_extension(view: View) -> bool:
     """'extended' with no date, or 'extended past D' (more_than D)."""
     return view.extension or (view.value_date is not None and view.qualifier == "more_than")
 
 
-def _decide_fixed(claim: View, others: list[View]) -> Decision:
-    """The drills' end date is a fixed fact: disputed by a different date, superseded by
-    a later report that the drills were extended."""
-    if not _reports_extension(claim):
-        extensions = [
-            o
-            for o in others
-            if _reports_extension(o)
-            and (o.as_of or date.min) >= (claim.as_of or date.min)
-            and (
-                o.value_date is None or claim.value_date is None or o.value_date >= claim.value_date
-            )
-        ]
-        if extensions:
-            newest = max(extensions, key=lambda o: (o.as_of or date.min, o.id))
-            return Decision(
-                ClaimStatus.SUPERSEDED,
-                f"superseded: the drills were later reported extended, {newest.describe()}",
-                newest.id,
-            )
-    if claim.value_date is None:
-        return _agree_or_dispute(claim, [o for o in others if _reports_extension(o)], [])
-    mine = _date_interval(claim)
+def _decide_fixed(claim: View, others: list[View], window: int) -> Decision:
+    """The drills' end date is a fixed fact, announced and then changed:
+
+    - a scheduled date is superseded by a report, made the same day or later, that the
+      drills were extended past it (an article that restates the schedule while reporting
+      the extension supersedes it too, its own included), or by a different date given
+      clearly later;
+    - it is disputed by a different date, and corroborated by the same date, from another
+      origin about the same moment;
+    - a report of the extension is corroborated by another origin's report of it (or of a
+      new, later end date) about the same moment, and superseded by a new end date given
+      clearly later; the original schedule, restated, neither supports nor disputes it, even
+      in an article that mentions the extension in passing."""
     if _reports_extension(claim):
-        peers = [o for o in others if _reports_extension(o)]
-        agreeing = [o for o in peers if o.value_date is None or overlaps(mine, _date_interval(o))]
-        return _agree_or_dispute(claim, agreeing, [])
+        return _decide_extension(claim, others, window)
+    if claim.value_date is None:
+        return Decision(
+            ClaimStatus.UNCONFIRMED,
+            "the end date is written without a date to read it against (an undated article's "
+            "'Sunday'); it is read again when the story gives the drills a dated end",
+        )
+    if claim.extended:
+        return Decision(
+            ClaimStatus.SUPERSEDED,
+            "superseded: the same article reports the drills extended past this scheduled end",
+        )
+    extensions = [
+        o
+        for o in others
+        if (_reports_extension(o) or o.extended)
+        and (o.as_of or date.min) >= (claim.as_of or date.max)
+        and (o.value_date is None or o.value_date >= claim.value_date)
+    ]
+    if extensions:
+        return _superseded_by(extensions, "superseded: the drills were later reported extended, ")
     dated = [o for o in others if o.value_date is not None and not _reports_extension(o)]
-    agreeing = [o for o in dated if overlaps(mine, _date_interval(o))]
+    changed = [o for o in dated if _later(claim, o, window) and o.value_date != claim.value_date]
+    if changed:
+        return _superseded_by(changed, "superseded by a later, different end date: ")
+    if claim.as_of is None:  # no moment to compare: only the identical date agrees
+        same = [o for o in dated if o.value_date == claim.value_date]
+    else:
+        same = [o for o in dated if _same_moment(claim, o, window)]
+    agreeing = [o for o in same if o.value_date == claim.value_date]
     conflicts = [
         o
-        for o in dated
-        if o.origin != claim.origin and not claim.weak and not overlaps(mine, _date_interval(o))
+        for o in same
+        if o.origin != claim.origin and not claim.weak and o.value_date != claim.value_date
     ]
     return _agree_or_dispute(claim, agreeing, conflicts)
+
+
+def _decide_extension(claim: View, others: list[View], window: int) -> Decision:
+    past = claim.value_date
+    later = [
+        o
+        for o in others
+        if o.value_date is not None
+        and _later(claim, o, window)
+        and (past is None or o.value_date > past)
+    ]
+    if later:
+        return _superseded_by(later, "superseded by a new end date given later: ")
+    agreeing = [
+        o
+        for o in others
+        if _same_moment(claim, o, window)
+        and (
+            _reports_extension(o)
+            or (past is not None and o.value_date is not None and o.value_date > past)
+        )
+    ]
+    return _agree_or_dispute(claim, agreeing, [])
+
+
+#: A reason names at most this many claims, then says how many more there are.
+_LISTED = 3
+
+
+def _listing(views: list[View]) -> str:
+    """The first few claims, described, and how many more: a reason stays readable (and
+    cheap) however many claims a proposition holds."""
+    first = views[:_LISTED]
+    more = len(views) - len(first)
+    return "; ".join(o.describe() for o in first) + (f"; and {more} more" if more else "")
 
 
 def _agree_or_dispute(claim: View, agreeing: list[View], conflicts: list[View]) -> Decision:
     if conflicts:
         first = min(conflicts, key=lambda o: o.id)
-        listed = "; ".join(o.describe() for o in sorted(conflicts, key=lambda o: o.id))
+        listed = _listing(sorted(conflicts, key=lambda o: o.id))
         return Decision(
             ClaimStatus.DISPUTED,
             f"conflicts with {listed}, from another origin about the same moment",
@@ -340,8 +392,11 @@ def _agree_or_dispute(claim: View, agreeing: list[View], conflicts: list[View]) 
         )
     origins = {claim.origin} | {o.origin for o in agreeing}
     if len(origins) >= 2:
-        listed = "; ".join(o.describe() for o in sorted(agreeing, key=lambda o: o.id))
-        first = min((o for o in agreeing if o.origin != claim.origin), key=lambda o: o.id)
+        # other origins first: they are what makes it corroborated
+        others = sorted((o for o in agreeing if o.origin != claim.origin), key=lambda o: o.id)
+        same = sorted((o for o in agreeing if o.origin == claim.origin), key=lambda o: o.id)
+        listed = _listing(others + same)
+        first = min(others, key=lambda o: o.id)
         return Decision(
             ClaimStatus.CORROBORATED,
             f"agrees with {listed}: {len(origins)} independent origins",
@@ -396,7 +451,7 @@ def verify_proposition(
     read (``ledger.claim_rows_near``) and only those they can move are decided again
     (``may_change``); without, every claim is read and decided (as after a reviewer's
     verdict). Only the columns a decision needs are read."""
-    _lock_proposition(session, f"{kind}:{scope}")
+    ledger.lock_proposition(session, kind=kind, scope=scope)
     # Read nothing from before the lock: another worker may have just changed these claims.
     session.expire_all()
     rows = None
@@ -458,14 +513,6 @@ def _rank(status: ClaimStatus) -> int:
     return _RANK.get(status, 4)
 
 
-def _lock_proposition(session: Session, key: str) -> None:
-    """Serialise verification of one proposition across workers. PostgreSQL: a transaction
-    advisory lock; SQLite: the write lock every transaction takes at BEGIN IMMEDIATE."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-
-
 # --- the consolidated view ---------------------------------------------------------------
 
 
@@ -496,14 +543,17 @@ def summarise(kind: str, scope: str, claims: list[View]) -> Summary:
     origins = tuple(sorted({c.origin for c in current}))
     if kind == ClaimKind.DRILL_END_DATE.value:
         dated = sorted(c.value_date for c in current if c.value_date is not None)
-        extended = any(_reports_extension(c) for c in current)
+        extended = any(_reports_extension(c) or c.extended for c in claims)
         if dated:
             low, high = dated[0].isoformat(), dated[-1].isoformat()
             best = dated[len(dated) // 2].isoformat()
         else:
             low = best = high = "-"
         if extended:
-            high = "extended" if high == "-" else f"after {high} (extended)"
+            # the drills outlived their schedule: no end date is the best estimate
+            past = max((c.value_date for c in claims if c.value_date is not None), default=None)
+            best = f"after {past.isoformat()} (extended)" if past else "extended"
+            high = "open"
         return Summary(kind, scope, state, len(claims), len(current), origins, low, best, high)
     figures = [c for c in current if c.value is not None]
     if not figures:

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from pipeline.verify import View, decide, scope_of, troop_area, victim_group
+from pipeline.propositions import scope_of, troop_area
+from pipeline.verify import View, decide
 from schemas.records import ExtractedClaim
 
 D = date(2022, 2, 15)
@@ -110,15 +111,6 @@ def test_troop_area_gazetteer(location: str | None, area: str) -> None:
     assert troop_area(location) == area
 
 
-@pytest.mark.parametrize(
-    "victims, group",
-    [("Ukrainian soldiers", "ukrainian_military"), ("Russian troops", "russian_military"),
-     ("civilians", "civilians"), ("people", "all"), (None, "all")],
-)  # fmt: skip
-def test_victim_groups(victims: str | None, group: str) -> None:
-    assert victim_group(victims) == group
-
-
 def test_different_scopes_are_different_propositions() -> None:
     def claim(location: str) -> ExtractedClaim:
         return ExtractedClaim("troop_count", 30_000, "exact", "q", 0, 1, location=location)
@@ -180,21 +172,3 @@ def test_a_vague_figure_does_not_supersede_an_earlier_precise_one() -> None:
     early = troops(1, 130_000, "A")
     later_wide = troops(2, 10_000, "B", as_of=D + timedelta(days=10), high=99_999, vague=True)
     assert statuses([early, later_wide]) == {1: "unconfirmed", 2: "unconfirmed"}
-
-
-@pytest.mark.parametrize(
-    "sentence, period",
-    [
-        ("At least 549 civilians have been killed since Russia invaded on Feb. 24.", "since_invasion"),
-        ("At least 549 civilians have been killed since Feb. 24, the UN said.", "since_invasion"),
-        ("More than 14,000 people have died since 2014.", "since_2014"),
-        ("137 people were killed on the first day of the invasion.", "first_day"),
-        ("Twelve soldiers were killed in the past day.", "recent"),
-    ],
-)  # fmt: skip
-def test_a_casualty_period_as_written_gives_the_scope(sentence: str, period: str) -> None:
-    from pipeline.extract import findings_in_sentence
-    from pipeline.verify import _period
-
-    (finding,) = findings_in_sentence(sentence, None)
-    assert _period(finding.flags) == period

@@ -1,0 +1,139 @@
+"""Propositions: which fact a claim is about, read from sentences written in many styles.
+
+Each row is a short article (a headline or one to three sentences), its publication date,
+and the scope every casualty or troop claim in it must get. Claims about the same fact must
+share a scope; claims about different facts (a city's shelling toll and a national total,
+the first day and the war so far, one side's dead and the other's) must not.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.extract import extract_claims
+from pipeline.propositions import describe, scope_of, troop_area, victim_group
+from schemas.records import NormalisedArticle
+
+FEB_15, FEB_25, MAR_2, MAR_7 = (
+    date(2022, 2, 15),
+    date(2022, 2, 25),
+    date(2022, 3, 2),
+    date(2022, 3, 7),
+)
+
+
+def scopes(text: str, published: date) -> dict[int, str]:
+    article = NormalisedArticle(text=text, published=published)
+    return {c.value: scope_of(c) for c in extract_claims(article)}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        # the Donbas war toll, before and after the invasion
+        ("The conflict in eastern Ukraine has killed more than 14,000 people since 2014.", FEB_15,
+         {14_000: "killed/all/since-donbas-2014"}),
+        ("Fighting between government forces and Russian-backed rebels has claimed some 13,000 lives.", FEB_15,
+         {13_000: "killed/all/since-donbas-2014"}),
+        ("Before the invasion, eight years of war in the Donbas had killed 14,000 people.", MAR_2,
+         {14_000: "killed/all/since-donbas-2014"}),
+        # one side's military dead since the invasion, however it is worded
+        ("Ukraine says Russia has lost 5,300 troops since Thursday.", FEB_25 + (MAR_2 - MAR_2),
+         {5300: "killed/russian/since-invasion-2022"}),
+        ("Russia's defence ministry said 498 of its troops had been killed.", MAR_2,
+         {498: "killed/russian/since-invasion-2022"}),
+        ("MOSCOW (Reuters) - The Russian military said on Wednesday that 498 servicemen had died in Ukraine.", MAR_2,
+         {498: "killed/russian/since-invasion-2022"}),
+        ("Kyiv puts Russian troop deaths at around 6,000.", MAR_2,
+         {6000: "killed/russian/since-invasion-2022"}),
+        ("The Russian army claimed more than 2,870 Ukrainian servicemen were killed since the start of the operation.", MAR_2,
+         {2870: "killed/ukrainian/since-invasion-2022"}),
+        # civilians: the UN's running count
+        ("The UN human rights office said 406 civilians had been killed since the Russian invasion began.", MAR_7,
+         {406: "killed/civilians/since-invasion-2022"}),
+        ("UPDATE 14:05 — UN: at least 801 civilians injured in Ukraine so far.", MAR_7,
+         {801: "wounded/civilians/since-invasion-2022"}),
+        # a single day
+        ("Zelensky: 137 Ukrainians killed on first day of invasion", FEB_25,
+         {137: "killed/ukrainian/day-2022-02-24"}),
+        ("Ukraine's president said 137 soldiers and civilians died on the first day of the fighting. "
+         "Another 316 were wounded, he said.", FEB_25,
+         {137: "killed/ukrainian/day-2022-02-24", 316: "wounded/ukrainian/day-2022-02-24"}),
+        ("Ukraine's army said two soldiers were killed and 12 wounded in the past 24 hours.", date(2022, 2, 22),
+         {2: "killed/ukrainian/day-2022-02-22", 12: "wounded/ukrainian/day-2022-02-22"}),
+        # one incident: a place and a day
+        ("Russian shelling of Kharkiv on Monday killed 11 people, the regional governor said.", date(2022, 3, 1),
+         {11: "killed/all/incident-kharkiv-2022-02-28"}),
+        ("At least 21 people died when a missile struck the regional administration building in Mykolaiv.", date(2022, 3, 29),
+         {21: "killed/all/incident-mykolaiv-2022-03-29"}),
+        ("Russian airstrikes hit a base in the village of Kalynivka. The strikes killed 18 servicemen, the report said.", FEB_25,
+         {18: "killed/all/incident-kalynivka-2022-02-25"}),
+        # sub-counts are facts of their own
+        ("Officials said 352 people had died, including 14 children.", date(2022, 2, 27),
+         {352: "killed/all/since-invasion-2022", 14: "killed/civilians-children/since-invasion-2022"}),
+    ],
+)  # fmt: skip
+def test_casualty_propositions(text: str, published: date, expected: dict[int, str]) -> None:
+    assert scopes(text, published) == expected
+
+
+def test_a_city_toll_never_meets_the_national_toll() -> None:
+    text = ("Shelling killed nine civilians in Chernihiv on Thursday. "
+            "The UN says 549 civilians have been killed across Ukraine since the invasion.")  # fmt: skip
+    found = scopes(text, date(2022, 3, 4))
+    assert found[9] != found[549]
+    assert found[549] == "killed/civilians/since-invasion-2022"
+
+
+def test_the_day_a_statement_was_made_is_not_the_day_of_the_deaths() -> None:
+    text = "The ministry said on Monday that 5,000 Russian soldiers have been killed since the invasion."
+    assert scopes(text, date(2022, 3, 1)) == {5000: "killed/russian/since-invasion-2022"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Russia has massed more than 100,000 troops near Ukraine's borders.", "around_ukraine"),
+        ("Some 30,000 Russian troops are in Belarus for the drills.", "belarus"),
+        ("Around 30,000 soldiers have been deployed to Belarusthe alliance said.", "belarus"),
+        ("An estimated 35,000 troops are stationed in Crimea.", "crimea"),
+    ],
+)
+def test_troop_propositions(text: str, expected: str) -> None:
+    (scope,) = scopes(text, FEB_15).values()
+    assert scope == expected
+
+
+@pytest.mark.parametrize(
+    "victims, group",
+    [("Ukrainian soldiers", "ukrainian"), ("Russian troops", "russian"), ("Ukrainians", "ukrainian"),
+     ("civilians", "civilians"), ("people", "all"), (None, "all"), ("children", "civilians")],
+)  # fmt: skip
+def test_victim_groups(victims: str | None, group: str) -> None:
+    assert victim_group(victims) == group
+
+
+def test_troop_area_gazetteer() -> None:
+    assert (
+        troop_area("on the Belarusian-Ukrainian border, Crimea and the Donbas") == "around_ukraine"
+    )
+    assert troop_area("in Belarus") == "belarus"
+
+
+@pytest.mark.parametrize(
+    "kind, scope, words",
+    [
+        ("casualty_count", "killed/russian/since-invasion-2022", "Russian military and people killed since the invasion of 24 Feb 2022"),
+        ("casualty_count", "killed/civilians/since-invasion-2022", "civilians killed since the invasion of 24 Feb 2022"),
+        ("casualty_count", "wounded/ukrainian/day-2022-02-24", "Ukrainian military and people wounded on 24 Feb 2022"),
+        ("casualty_count", "killed/all/incident-kharkiv-2022-02-28", "people killed in one incident in Kharkiv on 28 Feb 2022"),
+        ("casualty_count", "killed/all/since-donbas-2014", "people killed in the Donbas war since 2014"),
+        ("troop_count", "belarus", "Russian troops in Belarus"),
+        ("troop_count", "around_ukraine/ground", "Russian troops around Ukraine (ground forces)"),
+        ("drill_end_date", "belarus_joint_drills", "end date of the Russia–Belarus joint drills"),
+    ],
+)  # fmt: skip
+def test_propositions_read_as_words(kind: str, scope: str, words: str) -> None:
+    assert describe(kind, scope) == words
