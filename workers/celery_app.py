@@ -7,6 +7,7 @@ a unix socket in the data directory) when the configuration is first read, not a
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery import Celery
@@ -38,7 +39,8 @@ CONFIG: dict[str, Any] = {
     "broker_connection_retry_on_startup": True,
     "broker_connection_max_retries": None,
     # A task not acknowledged within an hour is handed to another worker. No task runs
-    # near that long (seconds at most); it bounds how late a lost task is redelivered.
+    # that long (the time limits end it within minutes); it bounds how late a lost task is
+    # redelivered.
     "broker_transport_options": {"visibility_timeout": 3600},
     "worker_hijack_root_logger": False,
     "worker_max_memory_per_child": 800_000,  # KiB: a child above 800 MB is replaced
@@ -47,13 +49,26 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def _broker_from_settings() -> dict[str, Any]:
-    """Evaluated when Celery first reads its configuration, not at import."""
-    return {"broker_url": load_settings().broker}
+def _from_settings() -> dict[str, Any]:
+    """Evaluated when Celery first reads its configuration, not at import: the broker, and
+    each task's time limits (at the soft one the task fails its document; at the hard one
+    the worker kills the process, and the document is marked failed all the same)."""
+    settings = load_settings()
+    return {
+        "broker_url": settings.broker,
+        "task_soft_time_limit": settings.task_soft_seconds,
+        "task_time_limit": settings.task_hard_seconds,
+    }
+
+
+def node_name() -> str:
+    """A worker's node name, unique on its host (two workers on one host must not share
+    one: Flower and remote control tell workers apart by it)."""
+    return f"claimtrack-{os.getpid()}@%h"
 
 
 app = Celery("claimtrack", include=["workers.tasks"])
-app.add_defaults(_broker_from_settings)
+app.add_defaults(_from_settings)
 app.conf.update(CONFIG)
 
 
@@ -62,3 +77,24 @@ def use_broker(url: str) -> None:
     pooled connections to the previous broker, so the next message goes to the new one."""
     app.conf.broker_url = url
     app._after_fork()  # Celery's own reset of its connection and producer pools
+
+
+class BrokerUnreachable(RuntimeError):
+    """The broker does not answer; the message says where it was looked for."""
+
+
+def check_broker(url: str, *, timeout: float = 3.0) -> None:
+    """Raise ``BrokerUnreachable`` unless the broker at ``url`` answers within ``timeout``
+    (one try: a command must not hang retrying a broker that is not there)."""
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+    except Exception as exc:
+        raise BrokerUnreachable(str(exc).strip().rstrip(".")) from exc
+
+
+def workers_answering(*, destination: list[str] | None = None, timeout: float = 1.0) -> int:
+    """How many workers (all, or those named) answer a ping within ``timeout`` seconds."""
+    return len(app.control.ping(destination=destination, timeout=timeout) or [])

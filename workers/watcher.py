@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
@@ -26,8 +26,9 @@ from pipeline import ledger
 from pipeline.database import session
 from pipeline.errors import InputError
 from pipeline.normalise import decode
-from pipeline.settings import Settings
+from pipeline.settings import Settings, SettingsError
 from schemas.enums import DocumentState
+from workers.files import move_unique, open_for_writing, read_article, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -41,32 +42,25 @@ def is_ignored(name: str) -> bool:
     return name.startswith(".") or name.endswith(_TEMPORARY_SUFFIXES)
 
 
-def move_unique(source: Path, directory: Path) -> Path:
-    """Move ``source`` into ``directory`` under its own name, or ``name (2)`` and so on:
-    never over another file (a hard link fails if the target exists; no race)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem, suffix = _split_name(source.name)
-    for n in range(1, 10_000):
-        target = directory / (source.name if n == 1 else f"{stem} ({n}){suffix}")
-        try:
-            os.link(source, target, follow_symlinks=False)
-        except FileExistsError:
-            continue
-        except OSError:
-            # Hard links not allowed here: create the target exclusively, then copy.
-            try:
-                with open(target, "xb") as out, open(source, "rb") as src:
-                    out.write(src.read())
-            except FileExistsError:
-                continue
-        source.unlink()
-        return target
-    raise RuntimeError(f"no free name for {source.name} in {directory}")
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    dot = name.rfind(".")
-    return (name[:dot], name[dot:]) if dot > 0 else (name, "")
+def check_inbox(settings: Settings) -> None:
+    """Refuse an inbox that holds the data directory or the ledger: the watcher would take
+    the ledger, its journal, the broker's socket and the logs as articles (and a folder it
+    finds there as a dropped folder)."""
+    inbox = settings.inbox.resolve()
+    data = settings.data_dir.resolve()
+    if data.is_relative_to(inbox):
+        raise SettingsError(
+            f"the inbox {inbox} holds the data directory {data}: set CLAIMTRACK_INBOX_DIR "
+            "to a folder of its own (the default is <data>/inbox)"
+        )
+    url = make_url(settings.ledger_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        ledger_file = Path(url.database).resolve()
+        if ledger_file.is_relative_to(inbox):
+            raise SettingsError(
+                f"the ledger {ledger_file} is inside the inbox {inbox}: put it elsewhere "
+                "(CLAIMTRACK_DATABASE_URL) or the watcher would take it as an article"
+            )
 
 
 @dataclass(frozen=True)
@@ -84,13 +78,19 @@ class Outcome:
 class Inbox:
     """Takes files from the inbox into the ledger and the queue."""
 
+    #: After the broker failed to take a message, how long sends are not tried (each try
+    #: blocks for the client's own retries; the documents stay ``received`` meanwhile).
+    broker_pause_seconds = 5.0
+
     def __init__(self, settings: Settings, engine: Engine, enqueue: Callable[[int], None]) -> None:
+        check_inbox(settings)
         self.settings = settings
         self.engine = engine
         self.enqueue = enqueue
         self.root = settings.inbox.resolve()
         self.processed = self.root / PROCESSED
         self.failed = self.root / FAILED
+        self._broker_retry_at = 0.0
 
     def prepare(self) -> None:
         for directory in (self.root, self.processed, self.failed):
@@ -106,58 +106,74 @@ class Inbox:
         return [Path(e.path) for e in sorted(entries, key=_mtime)]
 
     def take(self, path: Path) -> Outcome | None:
-        """Ingest one stable file. Returns None when the file is gone or not a file."""
+        """Ingest one stable file. Returns None when the file is gone, or changed while it
+        was taken (it is then back in the inbox, to be taken again once complete)."""
         try:
-            info = path.lstat()
+            raw = read_article(path, max_bytes=self.settings.max_file_bytes, root=self.root)
         except FileNotFoundError:
-            log.info("%s disappeared before it was taken", path.name)
+            log.info("%r disappeared before it was taken", path.name)
             return None
-        if stat.S_ISLNK(info.st_mode):
-            target = Path(os.path.realpath(path))
-            if not target.is_relative_to(self.root):
-                return self._refuse(path, None, "symlink_outside_inbox",
-                                    "a symbolic link to a file outside the inbox is refused")  # fmt: skip
-        if stat.S_ISDIR(info.st_mode):
-            return self._refuse_dir(path)
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return self._refuse(path, None, "not_a_file", "not a regular file")
-        if info.st_size > self.settings.max_file_bytes:
-            return self._refuse(
-                path, None, "too_large",
-                f"{info.st_size:,} bytes is over the limit of {self.settings.max_file_bytes:,}",
-            )  # fmt: skip
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            return self._refuse(path, None, "unreadable", f"cannot read the file: {exc.strerror}")
+        except InputError as exc:
+            return self._refuse(path, None, exc.reason, exc.detail)
         try:
             decode(raw)
         except InputError as exc:
             return self._refuse(path, raw, exc.reason, exc.detail)
         return self._record(path, raw)
 
-    def _record(self, path: Path, raw: bytes) -> Outcome:
+    def _record(self, path: Path, raw: bytes) -> Outcome | None:
         with session(self.engine) as s:
             document, new = ledger.record_document(s, raw=raw, file_name=path.name)
             document_id, state = document.id, document.state
         assert document_id is not None
+        moved = move_unique(path, self.processed)
+        if not self._same_bytes(moved, raw):
+            self._put_back(moved, document_id, new)
+            return None
         if new or state == DocumentState.RECEIVED.value:
             self.send(document_id)
         else:
-            log.info("%s is document #%s already (same content)", path.name, document_id)
-        move_unique(path, self.processed)
+            log.info("%r is document #%s already (same content)", path.name, document_id)
         return Outcome(path, document_id, new)
 
+    @staticmethod
+    def _same_bytes(moved: Path, raw: bytes) -> bool:
+        """Whether the file moved is the file recorded: a writer that still held it open
+        goes on writing into the moved file."""
+        try:
+            return ledger.content_hash(moved.read_bytes()) == ledger.content_hash(raw)
+        except FileNotFoundError:  # taken away from processed/ already: nothing to compare
+            return True
+
+    def _put_back(self, moved: Path, document_id: int, new: bool) -> None:
+        back = move_unique(moved, self.root)
+        log.warning("%r changed while it was taken; it is back in the inbox as %r",
+                    moved.name, back.name)  # fmt: skip
+        if not new:
+            return
+        with session(self.engine) as s:
+            document = ledger.get_document(s, document_id=document_id)
+            ledger.set_state(
+                s, document=document, state=DocumentState.FAILED, reason="changed_while_taken",
+                detail="the file was still being written when it was taken; it went back "
+                "to the inbox and is taken again, whole, once it stops changing",
+            )  # fmt: skip
+            s.commit()
+
     def send(self, document_id: int) -> bool:
-        """Hand a recorded document to the broker; on failure it stays ``received`` and
-        reconcile sends it later."""
+        """Hand a recorded document to the broker; on failure it stays ``received`` and is
+        sent later (the periodic pass, reconcile). After a failure no send is tried for
+        ``broker_pause_seconds``, so a broker outage does not stall the watcher on every
+        file."""
+        if time.monotonic() < self._broker_retry_at:
+            return False
         try:
             self.enqueue(document_id)
         except Exception as exc:  # broker down: the ledger still has the document
+            self._broker_retry_at = time.monotonic() + self.broker_pause_seconds
             log.warning("could not enqueue document #%s (%s); will retry", document_id, exc)
             return False
+        self._broker_retry_at = 0.0
         with session(self.engine) as s:
             document = ledger.get_document(s, document_id=document_id)
             if document.state == DocumentState.RECEIVED.value:
@@ -180,6 +196,8 @@ class Inbox:
         return sum(self.send(i) for i in waiting if i is not None)
 
     def _refuse(self, path: Path, raw: bytes | None, reason: str, detail: str) -> Outcome:
+        """Set the file aside in ``failed/`` beside its note; a file that could be read is
+        also recorded as a failed document with the same reason."""
         document_id = None
         if raw is not None:
             with session(self.engine) as s:
@@ -187,26 +205,9 @@ class Inbox:
                     s, raw=raw, file_name=path.name, failure=(reason, detail)
                 )
                 document_id = document.id
-        moved = move_unique(path, self.failed)
-        note = moved.with_name(moved.name + ".reason")
-        note.write_text(f"{reason}: {detail}\n", encoding="utf-8")
-        log.warning("refused %s: %s: %s", path.name, reason, detail)
+        set_aside(path, self.failed, f"{reason}: {detail}\n")
+        log.warning("refused %r: %s: %s", path.name, reason, detail)
         return Outcome(path, document_id, False, reason)
-
-    def _refuse_dir(self, path: Path) -> Outcome:
-        """A folder dropped in the inbox is not an article: set it aside, untouched."""
-        self.failed.mkdir(parents=True, exist_ok=True)
-        target = self.failed / path.name
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.failed / f"{path.name} ({n})"
-        path.rename(target)
-        (self.failed / (target.name + ".reason")).write_text(
-            "directory: a folder is not an article; drop the files inside it instead\n",
-            encoding="utf-8",
-        )
-        return Outcome(path, None, False, "directory")
 
 
 def _mtime(entry: os.DirEntry[str]) -> float:
@@ -236,7 +237,8 @@ class _Events(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches the inbox and takes each file once it has settled."""
+    """Watches the inbox and takes each file once it is complete: its size and time have
+    not changed for ``settle_seconds`` and no process holds it open for writing."""
 
     def __init__(
         self,
@@ -253,9 +255,13 @@ class Watcher:
         self._pending: dict[Path, tuple[int, int, float]] = {}
         self._lock = threading.Lock()
         self.outcomes: list[Outcome] = []
+        #: Files that could not be taken: how often, and when to try again.
+        self._trouble: dict[Path, tuple[int, float]] = {}
 
     def _seen(self, path: Path, complete: bool = False) -> None:
         if path.parent != self.inbox.root or is_ignored(path.name):
+            return
+        if path.name in (PROCESSED, FAILED) and path.is_dir():
             return
         with self._lock:
             if complete:
@@ -278,7 +284,8 @@ class Watcher:
             self._seen(path)
 
     def _settled(self) -> list[Path]:
-        """Paths whose size and mtime have not changed for ``settle`` seconds."""
+        """Paths whose size and mtime have not changed for ``settle`` seconds and that no
+        process has open for writing (a writer may pause longer than the settle time)."""
         ready: list[Path] = []
         now = time.monotonic()
         with self._lock:
@@ -290,23 +297,42 @@ class Watcher:
                     continue
                 if (info.st_size, info.st_mtime_ns) != (size, mtime):
                     self._pending[path] = (info.st_size, info.st_mtime_ns, now)
-                elif now - since >= self.settle:
+                elif now - since >= self.settle and self._trouble.get(path, (0, 0.0))[1] <= now:
                     ready.append(path)
+            busy = open_for_writing(ready)
+            for path in ready:
+                if path in busy:  # still being written: wait a full settle time again
+                    size, mtime, _ = self._pending[path]
+                    self._pending[path] = (size, mtime, now)
+                else:
                     del self._pending[path]
-        return ready
+        return [path for path in ready if path not in busy]
 
     def poll_once(self) -> list[Outcome]:
         outcomes = []
         for path in self._settled():
             try:
                 outcome = self.inbox.take(path)
-            except Exception:  # a bug or a database outage: keep the file, try again later
-                log.exception("could not take %s; it stays in the inbox", path.name)
+            except Exception as exc:  # a bug or a database outage: keep the file, try later
+                self._remember_trouble(path, exc)
                 continue
+            self._trouble.pop(path, None)
             if outcome is not None:
                 outcomes.append(outcome)
         self.outcomes.extend(outcomes)
         return outcomes
+
+    def _remember_trouble(self, path: Path, exc: Exception) -> None:
+        """A file that cannot be taken stays in the inbox and is tried again, less and less
+        often (5 s, 10 s, ... 5 min), with the traceback logged once, not every round."""
+        count = self._trouble.get(path, (0, 0.0))[0] + 1
+        wait = min(300.0, self.rescan_seconds * 2 ** (count - 1))
+        self._trouble[path] = (count, time.monotonic() + wait)
+        if count == 1:
+            log.exception("could not take %r; it stays in the inbox", path.name)
+        else:
+            log.warning("could not take %r (%s attempts): %s: %s; next try in %.0fs",
+                        path.name, count, type(exc).__name__, exc, wait)  # fmt: skip
 
     @staticmethod
     def _safely(work: Callable[[], object]) -> None:

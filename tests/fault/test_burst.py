@@ -1,7 +1,14 @@
-"""Load and faults: 1,000 files dropped at once on two worker processes; a worker killed
-with SIGKILL mid-burst; the broker stopped for ten seconds mid-burst. Every file must end
-processed or failed with a reason, the ledger must hold exactly the documents and claims
+"""Load and faults: a burst of files dropped at once on two worker processes; a worker
+killed with SIGKILL mid-burst; the broker stopped for ten seconds mid-burst. Every file must
+end processed or failed with a reason, the ledger must hold exactly the documents and claims
 dropped, and nothing may be doubled.
+
+The burst is ``CLAIMTRACK_TEST_BURST`` files: 100 by default, enough to keep both workers
+and the watcher busy together, to have a fifth verified and the rest queued or under way
+when the fault strikes, and to put 150 claims through the ledger's duplicate and history
+checks.
+The full 1,000-file burst runs with ``CLAIMTRACK_TEST_BURST=1000`` (``.ci/run`` runs it
+when its time allows).
 
 These use a private Redis on a spare port (the test stops and starts it), a real Celery
 worker in two child processes, the real watcher, and the ledger on SQLite and PostgreSQL.
@@ -26,14 +33,14 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import select
 
 from benchmarks.corpus import generate, write
-from pipeline.database import session
+from pipeline.database import reading, session
 from pipeline.settings import load_settings
 from schemas.tables import Claim, Document
 from tests.conftest import WorkerProcess, assert_histories_unbroken, pipeline_env, use_broker
 from workers.watcher import Inbox, Watcher
 
 pytestmark = [pytest.mark.fault, pytest.mark.integration]
-BURST = int(os.environ.get("CLAIMTRACK_TEST_BURST", "1000"))
+BURST = int(os.environ.get("CLAIMTRACK_TEST_BURST", "100"))
 
 
 def _spare_port() -> int:
@@ -127,13 +134,14 @@ class Burst:
         return started
 
     def counts(self) -> dict[str, int]:
-        with session(self.engine) as s:
+        with reading(self.engine) as s:
             rows = s.exec(select(Document.state, func.count()).group_by(Document.state)).all()
         return {state: count for state, count in rows}
 
     def wait(self, timeout: float, *, on_stall: Callable[[], None] | None = None) -> None:
         """Until every dropped file is a finished document; ``on_stall`` runs when nothing
-        moves for 15 s (an operator running `claimtrack reconcile`)."""
+        moves for 5 s (an operator running `claimtrack reconcile`; it is safe at any time, so
+        one run while work is still under way tests that too)."""
         deadline = time.monotonic() + timeout
         last, last_change = None, time.monotonic()
         while time.monotonic() < deadline:
@@ -143,7 +151,7 @@ class Burst:
                 return
             if counts != last:
                 last, last_change = counts, time.monotonic()
-            elif on_stall is not None and time.monotonic() - last_change > 15:
+            elif on_stall is not None and time.monotonic() - last_change > 5:
                 on_stall()
                 last_change = time.monotonic()
             time.sleep(0.5)
@@ -181,7 +189,7 @@ class Burst:
         assert list(self.inbox.failed.iterdir()) == []
 
 
-def test_burst_of_1000_files_on_two_workers(tmp_path, ledger_url, engine, broker) -> None:
+def test_burst_on_two_workers(tmp_path, ledger_url, engine, broker) -> None:
     with Burst(tmp_path, ledger_url, engine, broker) as burst:
         started = burst.drop()
         burst.wait(timeout=1200)
