@@ -42,27 +42,63 @@ class Settings(BaseSettings):
         description='spaCy pipeline to load, or "blank:en" for rules only.',
     )
     flower_address: str = Field(default="127.0.0.1", description="Flower listen address.")
-    flower_port: int = Field(default=5555, description="Flower listen port.")
+    flower_port: int = Field(default=5555, ge=1, le=65535, description="Flower listen port.")
     flower_user: str | None = Field(default=None, description="Flower basic-auth user.")
     flower_password: SecretStr | None = Field(default=None, description="Flower password.")
     max_file_bytes: int = Field(
-        default=10 * 1024 * 1024, description="Files larger than this are refused."
+        default=10 * 1024 * 1024, ge=1, description="Files larger than this are refused."
     )
     settle_seconds: float = Field(
-        default=0.5, description="A file must stop growing this long before it is ingested."
+        default=0.5, ge=0, description="A file must stop growing this long before it is ingested."
     )
-    worker_concurrency: int = Field(default=1, description="Worker processes started by `up`.")
+    worker_concurrency: int = Field(
+        default=1, ge=1, description="Worker processes started by `up`."
+    )
+    max_claims: int = Field(
+        default=500, gt=0, description="A document with more claims than this is refused."
+    )
+    task_soft_seconds: float = Field(
+        default=300, gt=0, description="A pipeline step running longer fails its document."
+    )
+    task_hard_seconds: float = Field(
+        default=360, gt=0, description="A step still running then is ended (its process killed)."
+    )
     stuck_seconds: float = Field(
-        default=600, description="An unfinished document untouched this long is sent again."
+        default=600, gt=0, description="An unfinished document untouched this long is sent again."
     )
     agree_tolerance: float = Field(
-        default=0.10, description="Relative band around an exact figure when comparing claims."
+        default=0.10,
+        ge=0,
+        lt=1,
+        description="Relative band around an exact figure when comparing claims.",
     )
     same_moment_days: int = Field(
-        default=3, description="Claims whose as-of dates are this close are about one moment."
+        default=3, ge=0, description="Claims whose as-of dates are this close are about one moment."
     )
+    web_address: str = Field(default="127.0.0.1", description="The review desk's listen address.")
+    web_port: int = Field(default=8000, ge=0, le=65535, description="The review desk's port.")
+    web_users: SecretStr | None = Field(
+        default=None,
+        description='Review desk accounts, "name:password" separated by commas (basic auth).',
+    )
+    web_secret: SecretStr | None = Field(
+        default=None, description="Signs the desk's CSRF cookies (default: random per start)."
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Where status changes are POSTed as signed JSON."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="The HMAC-SHA256 key that signs each webhook body."
+    )
+    webhook_retries: int = Field(
+        default=8, ge=0, description="Attempts after the first before a delivery is failed."
+    )
+    webhook_backoff: float = Field(
+        default=5.0, gt=0, description="Seconds before the first retry; doubled each time."
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds to wait per POST.")
 
-    @field_validator("database_url", "broker_url", mode="before")
+    @field_validator("database_url", "broker_url", "webhook_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -85,10 +121,35 @@ class Settings(BaseSettings):
             f"(got {value.split('://', 1)[0]}://...)"
         )
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL (got {value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _hard_limit_after_soft(self) -> Settings:
+        if self.task_hard_seconds <= self.task_soft_seconds:
+            raise ValueError(
+                "CLAIMTRACK_TASK_HARD_SECONDS must be more than CLAIMTRACK_TASK_SOFT_SECONDS "
+                "(the hard limit ends a step that did not stop at the soft one)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _flower_needs_credentials_off_loopback(self) -> Settings:
         if self.flower_user and not self.flower_password:
             raise ValueError("CLAIMTRACK_FLOWER_USER is set but CLAIMTRACK_FLOWER_PASSWORD is not")
+        return self
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "CLAIMTRACK_WEBHOOK_URL is set but CLAIMTRACK_WEBHOOK_SECRET is not "
+                "(every webhook is signed)"
+            )
         return self
 
     # Derived values: computed, never stored, so one source of truth.
@@ -123,6 +184,35 @@ class Settings(BaseSettings):
         except ValueError:
             return self.flower_address == "localhost"
 
+    @property
+    def web_accounts(self) -> dict[str, str]:
+        """The desk's accounts, name -> password, from ``web_users`` ("a:pw1,b:pw2")."""
+        if self.web_users is None:
+            return {}
+        accounts = {}
+        for entry in self.web_users.get_secret_value().split(","):
+            name, colon, password = entry.strip().partition(":")
+            if not entry.strip():
+                continue
+            if not colon or not name.strip() or not password:
+                raise SettingsError(
+                    'CLAIMTRACK_WEB_USERS: each account is "name:password", separated by commas'
+                )
+            accounts[name.strip()] = password
+        return accounts
+
+    @property
+    def web_is_loopback(self) -> bool:
+        return _is_loopback(self.web_address)
+
+    def check_web(self) -> None:
+        """Refuse to open the desk beyond this machine without accounts."""
+        if not self.web_is_loopback and not self.web_accounts:
+            raise SettingsError(
+                f"the review desk would listen on {self.web_address} without a password: set "
+                "CLAIMTRACK_WEB_USERS (name:password), or listen on 127.0.0.1"
+            )
+
     def as_environment(self) -> dict[str, str]:
         """These settings as CLAIMTRACK_* variables, for child processes to read back."""
         env = {}
@@ -145,6 +235,13 @@ class Settings(BaseSettings):
                 f"Flower would listen on {self.flower_address} without a password: set "
                 "CLAIMTRACK_FLOWER_USER and CLAIMTRACK_FLOWER_PASSWORD, or listen on 127.0.0.1"
             )
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return address == "localhost"
 
 
 def load_settings(**overrides: object) -> Settings:

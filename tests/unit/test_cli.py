@@ -41,6 +41,9 @@ def test_extract_jsonl_has_the_judged_keys() -> None:
 
 
 def test_user_mistakes_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    from pipeline.database import open_ledger
+
+    open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}").dispose()
     env = {"CLAIMTRACK_DATA_DIR": str(tmp_path), "CLAIMTRACK_DATABASE_URL": ""}
     result = CliRunner().invoke(main, ["show", "999"], env=env)
     assert result.exit_code == 1
@@ -128,3 +131,9 @@ def test_a_vague_or_story_dated_figure_says_so() -> None:
     story = {"value": "2022-02-20", "qualifier": "exact", "flags": "date_from_story"}
     assert _figure(vague) == "vague 24-99 killed"
     assert _figure(story) == "2022-02-20 (from story)"
+
+
+def test_no_command_prints_the_help_not_an_error() -> None:
+    result = CliRunner().invoke(main, [], prog_name="claimtrack")
+    assert result.output.startswith("Usage: claimtrack [OPTIONS] COMMAND [ARGS]...")
+    assert "Commands:" in result.output and "Error" not in result.output
