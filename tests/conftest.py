@@ -82,7 +82,14 @@ def engine(ledger_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Redis: the local service when it answers, else a private redis-server."""
+    """A real Redis: the local service when it answers, else a private redis-server.
+
+    Under pytest-xdist (``pytest -n N``) every xdist worker but the first has a private
+    redis-server of its own: tests empty their broker (``clean_broker``) and their Celery
+    workers consume one queue, so two tests must never share a Redis database."""
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        yield from _private_redis()
+        return
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
         yield REDIS_URL
@@ -90,6 +97,10 @@ def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except redis.RedisError as exc:
         if REQUIRE_SERVICES:
             pytest.fail(f"Redis at {REDIS_URL} is not reachable ({exc})")
+    yield from _private_redis()
+
+
+def _private_redis() -> Iterator[str]:
     from workers.embedded import EmbeddedRedis
 
     server = EmbeddedRedis(Path(tempfile_short()))
