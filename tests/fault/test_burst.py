@@ -11,7 +11,10 @@ The full 1,000-file burst runs with ``CLAIMTRACK_TEST_BURST=1000`` (``.ci/run`` 
 when its time allows).
 
 These use a private Redis on a spare port (the test stops and starts it), a real Celery
-worker in two child processes, the real watcher, and the ledger on SQLite and PostgreSQL.
+worker in two child processes, the real watcher, and the ledger: the burst on SQLite and on
+PostgreSQL, the killed worker on PostgreSQL (the deployed ledger, where two workers write at
+once), the broker outage on SQLite (the embedded default); each fault costs half a minute,
+so the suite runs it once.
 Run them alone with ``pytest -m fault``.
 """
 
@@ -200,6 +203,7 @@ def test_burst_on_two_workers(tmp_path, ledger_url, engine, broker) -> None:
     )
 
 
+@pytest.mark.parametrize("ledger_url", ["postgres"], indirect=True)
 def test_sigkill_of_a_worker_mid_burst_loses_nothing(tmp_path, ledger_url, engine, broker) -> None:
     with Burst(tmp_path, ledger_url, engine, broker) as burst:
         burst.drop()
@@ -216,6 +220,7 @@ def test_sigkill_of_a_worker_mid_burst_loses_nothing(tmp_path, ledger_url, engin
         burst.check_end_state()
 
 
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 def test_broker_outage_of_ten_seconds_mid_burst(tmp_path, ledger_url, engine, broker) -> None:
     with Burst(tmp_path, ledger_url, engine, broker) as burst:
         burst.drop()

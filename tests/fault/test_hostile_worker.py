@@ -165,7 +165,7 @@ def test_no_write_lock_is_held_while_a_document_is_extracted(tmp_path: Path, sql
     pipeline = Pipeline(tmp_path, sqlite_url, clean_broker)
     pipeline.worker.start()
     try:
-        document_id = pipeline.send("long.txt", _prose(3_000_000))  # seconds of extraction
+        document_id = pipeline.send("long.txt", _prose(1_000_000))  # seconds of extraction
         reader = sqlite3.connect(_ledger_file(pipeline), isolation_level=None)
         state = "received"
         deadline = time.monotonic() + 120
