@@ -69,6 +69,12 @@ _SAYS_BARE = re.compile(
 )
 
 
+#: "An earlier version of this story incorrectly said ...": the figure was withdrawn.
+_RETRACTED = re.compile(
+    r"\b(?:incorrectly|erroneously|wrongly|mistakenly|inaccurately)\s+(?:said|stated|reported|"
+    r"gave|put|described|quoted|cited|attributed)\b|\b(?:misstated|misreported|misquoted)\b",
+    re.IGNORECASE,
+)
 #: A yes/no question asserts nothing ("Can you confirm that ...?", "Is it true that ...?").
 _YES_NO_QUESTION = re.compile(
     r"^(?:[A-Z]{2,}:\s*)?(?:can|could|do|does|did|is|are|was|were|will|would|has|have|should)\s"
@@ -121,6 +127,8 @@ def findings_in_sentence(
     found: list[Finding] = []
     if _YES_NO_QUESTION.search(text):
         return found  # "Can you confirm reports that 150,000 troops ...?": nobody asserts it
+    if _RETRACTED.search(text):
+        return found  # a correction's account of what was wrongly printed: nobody asserts it
     # "a soldier was killed": a single death written without a number
     ones = single_victims(text)
     casualties = casualty_findings(

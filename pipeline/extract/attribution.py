@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 
 from spacy.tokens import Span
 
+from pipeline.extract.common import MONTHS
 from pipeline.extract.lexicon import alternation, words
 from pipeline.extract.sentences import Sentence
 from pipeline.origins import is_generic, is_media, known_origin
@@ -51,7 +52,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     said = (
         r"said|says|adds|added|told|tells|stated|states|wrote|writes|announced|announces|noted|"
         r"notes|claimed|claims|reported|reports|informed|informs|emphasized|emphasised|stressed|"
-        r"declared|explained|insisted|confirmed|warned|tweeted|posted|continued|concluded"
+        r"declared|explained|insisted|confirmed|warned|tweeted|posted|continued|concluded|"
+        # calques of translated copy: "..., recalled the Kremlin", "..., specified the ministry"
+        r"recalled|reiterated|assured|affirmed|specified|indicated|clarified|underlined|"
+        r"pointed out"
     )
     speaker = (
         # "the ministry", "Ukraine's military", or "defence ministry spokesman Igor K."
@@ -75,7 +79,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"yesterday|it|he|she|they|we|i|earlier|later|recently)\b)"
             rf"(?P<s>[^,;.]*?[A-Z][^,;.]*?|(?:the\s+)?(?:[\w-]+\s+){{0,3}}?(?:ministry|military|office|agency|"
             rf"report|statement|army|government|council|administration|mission|service|staff|"
-            rf"officials|authorities|governor|mayor|police))(?:,|\.|$)"
+            rf"officials|authorities|governor|mayor|police))"
+            # a name in apposition closes the phrase: "said the head of the service, Serhiy D."
+            rf"(?:,\s+(?P<s2>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{1,2}})\s*[.]?\s*$|,|\.|$)"
         ),
         "trailing": re.compile(
             rf"(?:[,\u201d\"]|(?:^|\s)[\u2014–-])\s*{speaker}\s+{aux}(?:{verbs})\b"
@@ -122,6 +128,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "possessive": re.compile(
             r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:estimate|figures?|count|tally|data)\b"
+            # "The UN's confirmed civilian toll": a toll its keeper vouches for (not
+            # "Ukraine's death toll", the toll of Ukrainians)
+            r"|(?P<s4>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:confirmed|verified|official|"
+            r"latest|updated)\s+(?:[a-z]+\s+){0,2}?(?:toll|casualty count|death count)\b"
             # "the highest estimate the US has given", "the figure Kyiv released"
             r"|\b(?:estimate|figure|number|count|tally)\s+(?:that\s+)?(?P<s2>(?:the\s+)?[A-Z][\w.' ]{1,30}?)\s+"
             r"(?:has|have|had)?\s*(?:given|released|published|provided|offered|cited)\b"
@@ -131,8 +141,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # "is estimated by Ukrainian military intelligence at", "as first reported by X"
         "by": re.compile(
-            r"\b(?:estimated|put|counted|assessed|given|confirmed|(?:first\s+)?reported|released|"
-            r"published|compiled)\s+by\s+(?P<s>(?:the\s+)?[^,;.\u201c\u201d\"]+?)"
+            r"\b(?:estimated|put|counted|assessed|given|confirmed|verified|documented|recorded|"
+            r"(?:first\s+)?reported|released|published|compiled)\s+by\s+(?P<s>(?:the\s+)?[^,;.\u201c\u201d\"]+?)"
             r"(?:\s+(?:at|to be|as|on|in)\b|,|(?<!\b[A-Z])\.|;|$)",
             re.IGNORECASE,
         ),
@@ -142,6 +152,19 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"compiled by|of|by)\s+(?P<s>(?:the\s+)?[^;.\u201c\u201d\"]+?),?\s+(?:show|shows|showed|"
             r"suggest|suggests|indicate|indicates|put|puts)\b",
             re.IGNORECASE,
+        ),
+        # "Belarus drills to end 20 February as planned — Minsk": a headline's source
+        "dash_source": re.compile(
+            r"\s[\u2014\u2013]\s*(?P<s>(?!(?:"
+            + MONTHS
+            + r")\b)[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+            r"\s*$"
+        ),
+        # "150,000+ (US estimate)", "~30k Russian troops involved (NATO est.)"
+        "bracket_source": re.compile(
+            r"\d[\d,.]*(?:k|\+)?(?:\s+[\w-]+){0,4}\s*\((?:per\s+|source:\s*|according to\s+)?"
+            r"(?P<s>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+            r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment|intelligence))?\)"
         ),
         # "Two U.S. officials, speaking on condition of anonymity, said"
         "leading_aside": re.compile(
@@ -177,6 +200,7 @@ class AttributionContext:
     by_sentence: dict[int, str] = field(default_factory=dict)
     phrase_by_sentence: dict[int, str] = field(default_factory=dict)
     phrases: dict[str, str] = field(default_factory=dict)  # speaker -> words that placed them
+    interviewee: str = ""  # the person an interview's "A:" answers are from
 
 
 _RELAY_TAIL = re.compile(
@@ -326,8 +350,37 @@ def needs_parse(text: str) -> bool:
     return re.search(rf"\b(?:{alternation('reporting_verbs')})\b", text, re.I) is not None
 
 
+#: An interview's turns: "Q: How many ...?", "A: According to our intelligence, ..."
+_QUESTION = re.compile(r"^\s*(?:Q|Question)\s*[:.]\s*")
+_ANSWER = re.compile(r"^\s*(?:A|Answer)\s*[:.]\s+")
+#: A transcript's turn: "JOHN KIRBY, PENTAGON PRESS SECRETARY: We continue to see ..."
+_TRANSCRIPT_TURN = re.compile(
+    r"^\s*(?P<name>[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){1,3})(?:\s*,\s*[A-Z][A-Z ,.'’&()-]{2,80})?:\s"
+)
+_FIRST_PERSON = re.compile(r"^(?:our|my|we|us|i)\b", re.IGNORECASE)
+
+
+def _turn_speaker(text: str, ctx: AttributionContext) -> tuple[str, str] | None:
+    """The speaker of an interview's answer or a transcript's turn, and the words after the
+    label; None when the sentence is neither."""
+    answer = _ANSWER.match(text)
+    if answer and ctx.interviewee:
+        return ctx.interviewee, text[answer.end() :]
+    turn = _TRANSCRIPT_TURN.match(text)
+    if turn and not re.fullmatch(r"[A-Z]+", turn.group("name")):
+        return turn.group("name").title(), text[turn.end() :]
+    return None
+
+
 def find_speaker(sentence: Sentence, ctx: AttributionContext, parsed: Span | None = None) -> str:
     """The speaker of ``sentence`` ("" for the article's own voice); updates ``ctx``."""
+    turn = _turn_speaker(sentence.text, ctx)
+    if turn is not None:
+        own, _ = _rule_speaker(turn[1])
+        found = own if own and not _FIRST_PERSON.match(own) else turn[0]
+        ctx.by_sentence[sentence.index] = found
+        ctx.phrase_by_sentence[sentence.index] = ""
+        return found
     found, pronoun, phrase = _rule_speaker_and_phrase(sentence.text)
     if not found and phrase:
         # "..., said the ministry": the ministry named before, else the ministry as written
@@ -399,18 +452,29 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
     for name in (
         "named_appositive", "clause", "inverted", "trailing", "colon", "citing", "according",
         "per", "by", "data_from", "appositive", "leading", "leading_aside", "gives_figure",
-        "possessive",
+        "possessive", "bracket_source", "dash_source",
     ):  # fmt: skip
         match = pats[name].search(text)
         if not match:
             continue
         if name == "trailing" and pronoun and pronoun.start() >= match.start():
             break
-        group = next(g for g in ("s", "s2", "s3") if match.groupdict().get(g) is not None)
+        group = (
+            "s2"
+            if name == "inverted" and match.group("s2")
+            else next(g for g in ("s", "s2", "s3", "s4") if match.groupdict().get(g) is not None)
+        )
         if name == "colon" and re.search(
             rf"\b(?:{alternation('reporting_verbs')})\b", match.group(group), re.I
         ):
             continue  # "Ukraine says Russia's losses are far higher: ..." is a sentence
+        if name == "colon" and re.search(
+            r"\b(?:troops|servicemen|soldiers|personnel|drills|exercises?|casualties|toll|dead|"
+            r"killed|wounded|deaths|when|where|what|who)\b",
+            match.group(group),
+            re.I,
+        ):
+            continue  # "Russian troops near Ukraine: 150,000+": a fact box's label, not a speaker
         candidate = clean_speaker(match.group(group))
         if _is_anaphor(candidate):
             anaphors.append(candidate)
@@ -492,8 +556,14 @@ def _expand_surname(speaker: str, ctx: AttributionContext) -> str:
 
 
 def note_intro(sentence: Sentence, ctx: AttributionContext) -> None:
-    """A short line ending in ':' ("Russia's ministry of defence:") speaks for what follows."""
+    """A short line ending in ':' ("Russia's ministry of defence:") speaks for what follows;
+    a titled name before an interview's questions is who answers them."""
     text = sentence.text
+    if not (_QUESTION.match(text) or _ANSWER.match(text)):
+        lead = re.match(r"^(?:[A-Z][\w.'’-]*\s+){2,7}", text)
+        name = _name_after_title(lead.group(0).strip()) if lead else None
+        if name:
+            ctx.interviewee = name
     if text.endswith(":") and len(text.split()) <= 8:
         ctx.intro_speaker = clean_speaker(text[:-1])
     elif len(text.split()) > 12:

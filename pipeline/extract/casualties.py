@@ -271,7 +271,9 @@ def casualty_findings(
         # captured, detained, evacuated: said of this figure ("562 captured", "took 200
         # prisoners"), not of another in the clause ("killed 3,500 and took 200 prisoners")
         if re.match(rf"^\s*(?:[\w'’-]+\s+){{0,4}}?(?:{not_casualty})\b", tail, re.I) or re.search(
-            rf"\b(?:{not_casualty})\s+(?:[\w'’-]+\s+){{0,2}}$", head, re.I
+            rf"\b(?:{not_casualty})\s+(?:(?!(?:and|but|while|whereas)\b)[\w'’-]+\s+){{0,2}}$",
+            head,
+            re.I,
         ):
             continue
         if _NOT_THIS_WAR.search(sentence):

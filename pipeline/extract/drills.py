@@ -70,8 +70,16 @@ _DURATION = re.compile(
     r"\s+days\s+of\b[^.;]{0,40}?\bon\s+(?P<d2>" + _ONE_DATE + r")",
     re.IGNORECASE,
 )
+#: "are to end in ten days", "set to wrap up in a week": counted from the day of writing
+_IN_DAYS = re.compile(
+    r"\b(?:end|ends|conclude|concludes|finish|finishes|wrap up|wraps up|close|closes|be over|"
+    r"be completed)\s+(?:\w+\s+)?in\s+(?:(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|fourteen|fifteen|twenty)\s+days|(?P<week>a|one|two)\s+weeks?)\b"
+    r"(?!\s+(?:after|before|from|of)\b)",
+    re.IGNORECASE,
+)
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20,
 }  # fmt: skip
 
@@ -104,7 +112,7 @@ _END_BEFORE = re.compile(
     rf"(?:\s+(?:as\s+(?:scheduled|planned|expected)|officially|this|the\s+exercises?|"
     rf"the\s+drills|of\s+the\s+(?:joint\s+)?(?:exercises?|drills)|on|in|at))*"
     # "Completion of the exercise is planned on", "The end ... has been set ... for"
-    rf"(?:(?:\s+[\w'’-]+){{0,7}}?\s+(?:planned|set|scheduled|fixed|due)\s+(?:on|for))?\s*(?:on\s+|by\s+)?$",
+    rf"(?:(?:\s+[\w'’-]+){{0,7}}?\s+(?:planned|set|scheduled|fixed|due)\s+(?:on|for))?\s*:?\s*(?:on\s+|by\s+)?$",
     re.IGNORECASE,
 )
 _END_AFTER = re.compile(
@@ -252,6 +260,20 @@ def _end_dates(sentence: str, reference: date | None) -> list[Finding]:
         if start is not None:
             end = start + timedelta(days=days)
             return [_finding(end.isoformat(), end, Qualifier.EXACT, duration.start())]
+    within = _IN_DAYS.search(sentence)
+    if (
+        within
+        and reference is not None
+        and not re.search(r"\bif\b", sentence[: within.start()], re.I)
+    ):
+        n = within.group("n")
+        days = (
+            (int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()])
+            if n
+            else 7 * _NUMBER_WORDS[within.group("week").lower()]
+        )
+        end = reference + timedelta(days=days)
+        return [_finding(end.isoformat(), end, Qualifier.EXACT, within.start())]
     for match in _DATE.finditer(sentence):
         head, tail = sentence[: match.start()], sentence[match.end() :]
         if _START_BEFORE.search(head) and not _END_BEFORE.search(head):

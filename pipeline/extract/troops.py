@@ -105,6 +105,14 @@ def _force_before(head: str) -> bool:
     return not (set(match.group("mods").lower().split()) & set(words("foreign_forces")))
 
 
+#: A fact box's line that names the force before a colon: "Russian troops near Ukraine: 150,000+"
+_LABEL_LINE = re.compile(
+    r"(?:^|\n)(?P<mods>[^:\n]{0,40}?)\b(?:troops|servicemen|soldiers|personnel|forces)\b"
+    r"[^:.;\d\n]{0,40}:\s*[~≈]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _last_actor_is_foreign(head: str) -> bool:
     """Whether the troops belong to another country or alliance: the nearest actor named
     before the figure is foreign and owns them ("the US has sent 3,000 troops", "NATO's
@@ -230,6 +238,7 @@ def troop_findings(
         tail = after(sentence, amount)
         noun = _noun_after(tail)
         head = before(sentence, amount)
+        label = _LABEL_LINE.search(head)
         if _INCREMENT_BEFORE.search(clause_before(sentence, amount)) or _NOT_A_FORCE_BEFORE.search(
             head
         ):
@@ -257,6 +266,10 @@ def troop_findings(
             )  # "Russian Force ... Now 148,000 Strong"
         ) and not _last_actor_is_foreign(_lead(sentence, amount)):
             pass  # "a 2,000-strong contingent"
+        elif label is not None:
+            if foreign & set(label.group("mods").lower().split()):
+                continue  # "Ukrainian troops in the east: 250,000"
+            # a fact box's line: "Russian troops near Ukraine: 150,000+"
         elif found and amount.digits and re.search(r"\b(?:the|to|with|from)\s*$", head, re.I):
             pass  # "up to 190,000 personnel ... compared to the 100,000 on January 30"
         elif _bare_estimate(sentence, amount, topic) and not _last_actor_is_foreign(

@@ -52,6 +52,11 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Russia keeps 30,000 troops in Crimea and 12,000 in the Donbas.", [(30000, None, "exact"), (12000, None, "exact")]),
         ("Russia has 90,000 troops near Ukraine and 1,200 tanks.", [(90000, None, "exact")]),
         ("The Russian grouping around Ukraine, estimated at 120,000, keeps growing.", [(120000, None, "exact")]),
+        # a fact box's lines: the force named before a colon
+        ("AT A GLANCE\nRussian soldiers around Ukraine: 140,000+ (UK estimate)", [(140000, None, "more_than")]),
+        ("Russian forces in Crimea: ~32,000", [(32000, None, "approx")]),
+        ("Ukrainian troops in the Donbas: 250,000", []),  # another country's force
+        ("Captured 200 soldiers, Ukraine says; Russian personnel near Kharkiv: 40,000", [(40000, None, "exact")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -107,6 +112,11 @@ def test_as_of_date_written_after_the_figure() -> None:
         ("Belarusian and Russian units exercise in Belarus from February 10 to 20.", [(date(2022, 2, 20), "exact")]),
         ("The joint drills in Belarus will go on past their scheduled end on Sunday.", [(date(2022, 2, 20), "more_than")]),
         ("Moscow said the drills in Belarus would conclude as scheduled on Sunday.", [(date(2022, 2, 20), "exact")]),
+        # counted from the day of writing (REF: Thursday 17 February)
+        ("The joint exercise in Belarus is due to wrap up in three days.", [(date(2022, 2, 20), "exact")]),
+        ("Minsk says the drills will end in a week.", [(date(2022, 2, 24), "exact")]),
+        ("Drills in Belarus finish in 2 days, officials said.", [(date(2022, 2, 19), "exact")]),
+        ("Drills end: February 20", [(date(2022, 2, 20), "exact")]),  # a fact box's line
     ],
 )  # fmt: skip
 def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
@@ -125,6 +135,8 @@ def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
         "The first phase of the drills in Belarus ended on Sunday.",  # an earlier phase
         "Naval exercises in the Black Sea will end on Saturday.",  # other drills
         "Talks are scheduled to end on Sunday.",  # not drills
+        "The drills in Belarus began in ten days of frantic preparation.",  # no end
+        "Correction: an earlier version wrongly said the drills in Belarus would end on Feb. 25.",
     ],
 )
 def test_not_drill_end_dates(sentence: str) -> None:
@@ -165,6 +177,8 @@ def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
         ("The death toll includes 12 children, the mayor said.", [(12, "killed")]),
         ("One man died and 9 were hospitalised after the strike.", [(1, "killed"), (9, "wounded")]),
         ("Enemy losses from 24.02 to 05.03 amounted to about 9,000 people.", [(9000, "killed_or_wounded")]),
+        # the prisoners are another figure of the clause, not this one
+        ("Kyiv said 150 Russian soldiers were captured and some 2,000 killed.", [(2000, "killed")]),
     ],
 )  # fmt: skip
 def test_casualties(sentence: str, expected: list[tuple]) -> None:
@@ -184,6 +198,9 @@ def test_casualties(sentence: str, expected: list[tuple]) -> None:
         "If the war spreads, 50,000 people could be killed.",  # hypothetical
         "Some 2,000 residents were evacuated from the town.",  # not casualties
         "The Kremlin denied that 500 soldiers had died.",  # denial
+        "Analysts warn a full assault could leave 40,000 civilians dead.",  # a projection
+        "A study found that an invasion would kill 5,000 soldiers in a week.",  # a projection
+        "This story has been corrected: it misstated that 40 people were killed in Sumy.",
     ],
 )  # fmt: skip
 def test_not_casualties(sentence: str) -> None:
@@ -273,6 +290,19 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("The Kremlin never disclosed it, yet analysts estimate 120,000 Russian troops are massed.", "analysts"),
         ("Moscow plans drills in March, and has indicated that 20,000 Russian troops will take part.", ""),
         ("Some 120,000 Russian troops are near the border, the General Staff reported.", "General Staff"),
+        # translated copy's reporting verbs after the claim
+        ("The drills in Belarus are to end on 20 February, reiterated the Belarusian ministry.", "Belarusian ministry"),
+        ("Russia has 120,000 troops near Ukraine, said the spokesman of the Joint Forces, Pavlo Hrytsenko.", "Pavlo Hrytsenko"),
+        # a headline's source after a dash; a source in brackets after the figure
+        ("Russia masses 120,000 troops on Ukraine border — Kyiv", "Kyiv"),
+        ("Russian troops near Ukraine: 120,000 (Pentagon estimate)", "Pentagon"),
+        # who vouches for a toll
+        ("The Red Cross's verified civilian toll rose to 310 dead on Friday.", "Red Cross"),
+        ("At least 310 civilians have died, according to figures verified by the UN mission.", "UN mission"),
+        # an interview's answer; a transcript's turn
+        ("Defence Minister Petro Hnat spoke to us on Friday. Q: How big is the threat? "
+         "A: Our intelligence counts 120,000 Russian troops near Ukraine.", "Petro Hnat"),
+        ("HOST: Welcome back. MARIA LENK, NATO SPOKESWOMAN: We see 120,000 Russian troops near Ukraine.", "Maria Lenk"),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:

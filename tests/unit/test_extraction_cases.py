@@ -92,7 +92,6 @@ KNOWN = {
     "r2-drill-004": "drill end: '20/02' in an analyst's tweet (speaker = account)",
     "r2-drill-005": "drill end: US numeric '2/20' in a newsletter list",
     "r2-drill-006": "drill end: ISO dates in a scraped fact box",
-    "r2-drill-008": "drill end: 'ends in two days' (Friday article)",
     "r2-drill-009": "drill end: 'tomorrow's scheduled end' + nuclear drill on the same day (look-alike)",
     "r2-drill-011": "drill end: 'four days after drills there were meant to end' (Thursday article)",
     "r2-drill-015": "drill end: '10th–20th February' in a defence intelligence update",
