@@ -470,7 +470,7 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
             continue  # "Ukraine says Russia's losses are far higher: ..." is a sentence
         if name == "colon" and re.search(
             r"\b(?:troops|servicemen|soldiers|personnel|drills|exercises?|casualties|toll|dead|"
-            r"killed|wounded|deaths|when|where|what|who)\b",
+            r"killed|wounded|deaths|when|where|what|who|my|our)\b",
             match.group(group),
             re.I,
         ):
@@ -564,6 +564,10 @@ def note_intro(sentence: Sentence, ctx: AttributionContext) -> None:
         name = _name_after_title(lead.group(0).strip()) if lead else None
         if name:
             ctx.interviewee = name
+            # "Defence Minister Oleksii Reznikov arrived in Brussels. He said ...": whom a
+            # later "he" or "she" may refer back to, though he reported nothing here
+            if not ctx.named or ctx.named[-1] != name:
+                ctx.named.append(name)
     if text.endswith(":") and len(text.split()) <= 8:
         ctx.intro_speaker = clean_speaker(text[:-1])
     elif len(text.split()) > 12:

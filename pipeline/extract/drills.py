@@ -195,7 +195,11 @@ def _about_the_drills(sentence: str, context: str) -> bool:
         return False
     if mentions_drills(sentence):
         return True
-    refers_back = re.search(r"\b(?:they|them|it|end date|the end)\b", sentence, re.I)
+    refers_back = re.search(
+        r"\b(?:they|them|it|end date|the end)\b|^\s*(?:when|dates?|duration|schedule)\s*:",
+        sentence,
+        re.I,
+    )
     return bool(
         refers_back
         and mentions_drills(context)

@@ -96,7 +96,8 @@ def _force_before(head: str) -> bool:
     forces = alternation("force_words")
     match = re.search(
         rf"(?P<mods>(?:[\w.'’-]+\s+){{0,2}})\b(?:{forces})\b[^.;:]{{0,70}}\b"
-        rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached|is|was|are|were)\s*$",
+        rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached|is|was|are|were|"
+        rf"exceeds|exceeded|tops|topped|surpasses|surpassed|passed|(?:stands|stood) at)\s*$",
         head,
         re.IGNORECASE,
     )
@@ -229,13 +230,16 @@ def troop_findings(
     found: list[tuple[Amount, Finding]] = []
     increments = set(words("increment_words"))
     foreign = set(words("foreign_forces"))
-    if _ELSEWHERE.search(sentence):
-        return found
     topic = is_troop_topic(sentence, context)
     for amount in amounts:
         if is_calendar_or_unit(sentence, amount):
             continue
         tail = after(sentence, amount)
+        # another place or time in the figure's own clause ("20,000 troops in Syria", "In
+        # 2013, ... 20,000"), not in an aside after it ("..., double what it had before 2014")
+        own_clause = clause_before(sentence, amount) + amount.text + re.split(r"[,;]", tail)[0]
+        if _ELSEWHERE.search(own_clause):
+            continue
         noun = _noun_after(tail)
         head = before(sentence, amount)
         label = _LABEL_LINE.search(head)

@@ -57,6 +57,10 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Russian forces in Crimea: ~32,000", [(32000, None, "approx")]),
         ("Ukrainian troops in the Donbas: 250,000", []),  # another country's force
         ("Captured 200 soldiers, Ukraine says; Russian personnel near Kharkiv: 40,000", [(40000, None, "exact")]),
+        ("The number of Russian servicemen massed near Ukraine now exceeds 140,000.", [(140000, None, "more_than")]),
+        # another time in an aside after the figure is not the figure's
+        ("Russia keeps about 40,000 troops in Crimea, twice what it had there in 2013.", [(40000, None, "approx")]),
+        ("In 2013, Russia kept 20,000 troops in Crimea.", []),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -303,6 +307,10 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Defence Minister Petro Hnat spoke to us on Friday. Q: How big is the threat? "
          "A: Our intelligence counts 120,000 Russian troops near Ukraine.", "Petro Hnat"),
         ("HOST: Welcome back. MARIA LENK, NATO SPOKESWOMAN: We see 120,000 Russian troops near Ukraine.", "Maria Lenk"),
+        # "he" refers back to a titled person who was introduced without reporting anything
+        ("Foreign Minister Anna Kovac landed in Vienna on Monday. She said Russia had 120,000 troops near Ukraine.", "Anna Kovac"),
+        # a first-person label is the post's own voice
+        ("Our tally from satellite images: 120,000 Russian troops near Ukraine.", ""),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:
@@ -455,3 +463,9 @@ def test_every_sentence_with_a_finding_passes_the_cue_gate() -> None:
             if not is_candidate(sentence):
                 assert not findings_in_sentence(sentence.text, REF, "The joint drills in Belarus")
     assert checked >= 15
+
+
+def test_a_fact_box_line_under_a_named_exercise_gives_its_end() -> None:
+    box = "JOINT DRILLS IN BELARUS\nWhere: six ranges near the border\nWhen: February 10-20"
+    claims = [c for c in extract_claims(article(box)) if c.kind == "drill_end_date"]
+    assert [(c.value, c.qualifier) for c in claims] == [(date(2022, 2, 20), "exact")]
