@@ -337,7 +337,12 @@ def _is_plausible(speaker: str) -> bool:
         and re.search(r"\b(?:report|reports|estimates?|assessment|intelligence|figures)$", lowered)
     ):
         return True  # "a Ukrainian intelligence report", "U.S. estimates": a party's own
-    return not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words("not_speakers"))
+    return _not_speakers().search(lowered) is None
+
+
+@cache
+def _not_speakers() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{alternation('not_speakers')})\b")
 
 
 def needs_parse(text: str) -> bool:

@@ -223,6 +223,11 @@ def _bare_estimate(sentence: str, amount: Amount, topic: bool) -> bool:
     return _BARE_BEFORE.search(head) is not None and _BARE_AFTER.match(tail) is not None
 
 
+def _clause_end(tail: str) -> int:
+    found = re.search(r"[,;]", tail)
+    return found.start() if found else len(tail)
+
+
 def troop_findings(
     sentence: str, amounts: list[Amount], reference: date | None, context: str = ""
 ) -> list[tuple[Amount, Finding]]:
@@ -237,7 +242,7 @@ def troop_findings(
         tail = after(sentence, amount)
         # another place or time in the figure's own clause ("20,000 troops in Syria", "In
         # 2013, ... 20,000"), not in an aside after it ("..., double what it had before 2014")
-        own_clause = clause_before(sentence, amount) + amount.text + re.split(r"[,;]", tail)[0]
+        own_clause = clause_before(sentence, amount) + amount.text + tail[: _clause_end(tail)]
         if _ELSEWHERE.search(own_clause):
             continue
         noun = _noun_after(tail)
