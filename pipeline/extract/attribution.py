@@ -41,6 +41,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         rf"(?<!\bis\s)(?<!\bare\s)(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)(?<!\bbe\s)"
         rf"(?i:{alternation('reporting_verbs')})"
         r"(?![^.,;:\u201c\u201d\"]{0,40}\blives\b)"
+        # nor a noun: "the latest American estimate is ...", "the report of"
+        r"(?!\s+(?:is|was|are|were|of)\b)"
     )
     aux = (
         r"(?:(?:has|have|had|now|also|later|previously|earlier|then|on \w+|still|just|again|"
@@ -127,11 +129,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"\s+{aux}(?:{verbs})\b(?=[^.;]*\d)"
         ),
         "possessive": re.compile(
-            r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:estimate|figures?|count|tally|data)\b"
+            r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:(?:own|latest|new|newest|updated|official|"
+            r"previous|earlier|revised)\s+)*(?:estimate|figures?|count|tally|data|claim|assessment)\b"
             # "The UN's confirmed civilian toll": a toll its keeper vouches for (not
             # "Ukraine's death toll", the toll of Ukrainians)
             r"|(?P<s4>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:confirmed|verified|official|"
             r"latest|updated)\s+(?:[a-z]+\s+){0,2}?(?:toll|casualty count|death count)\b"
+            # "The US estimate was 100,000": a party's estimate named without "'s"
+            r"|\b(?P<s5>(?:U\.?S\.?|UK|U\.K\.|UN|U\.N\.|NATO|EU|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}))\s+"
+            r"(?:estimate|figure|count|assessment|tally)\s+(?:is|was|stands|stood|puts|put|has been)\b"
             # "the highest estimate the US has given", "the figure Kyiv released"
             r"|\b(?:estimate|figure|number|count|tally)\s+(?:that\s+)?(?P<s2>(?:the\s+)?[A-Z][\w.' ]{1,30}?)\s+"
             r"(?:has|have|had)?\s*(?:given|released|published|provided|offered|cited)\b"
@@ -467,7 +473,9 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
         group = (
             "s2"
             if name == "inverted" and match.group("s2")
-            else next(g for g in ("s", "s2", "s3", "s4") if match.groupdict().get(g) is not None)
+            else next(
+                g for g in ("s", "s2", "s3", "s4", "s5") if match.groupdict().get(g) is not None
+            )
         )
         if name == "colon" and re.search(
             rf"\b(?:{alternation('reporting_verbs')})\b", match.group(group), re.I

@@ -190,7 +190,7 @@ _BARE_BEFORE = re.compile(
     r"were|of|including|includes|included|incl\.?|numbers?|numbering|totals?|reached|closer to|up from|"
     r"down from|put it at|puts it at|the|passed|exceeded|topped|tops|crossed|surpassed|hit|"
     r"hovered|hovers|stood|stands|remained|remains|risen to|grown to|climbed to)|[,;:(]|\band|\.\.\.)"
-    r"(?:\s+(?:now|still|currently|already))?\s*$",
+    r"(?:\s+(?:now|still|currently|already|somewhere))?\s*$",
     re.IGNORECASE,
 )
 _BARE_AFTER = re.compile(

@@ -311,6 +311,9 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Foreign Minister Anna Kovac landed in Vienna on Monday. She said Russia had 120,000 troops near Ukraine.", "Anna Kovac"),
         # a first-person label is the post's own voice
         ("Our tally from satellite images: 120,000 Russian troops near Ukraine.", ""),
+        # "estimate" as a noun names whose estimate it is, not who estimates
+        ("Russian troops keep arriving. The UK estimate was 120,000 in late January.", "UK"),
+        ("Russian troops keep arriving. Warsaw's newest estimate is 120,000.", "Warsaw"),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:
@@ -469,3 +472,10 @@ def test_a_fact_box_line_under_a_named_exercise_gives_its_end() -> None:
     box = "JOINT DRILLS IN BELARUS\nWhere: six ranges near the border\nWhen: February 10-20"
     claims = [c for c in extract_claims(article(box)) if c.kind == "drill_end_date"]
     assert [(c.value, c.qualifier) for c in claims] == [(date(2022, 2, 20), "exact")]
+
+
+def test_a_bare_range_answers_the_question_about_troops_before_it() -> None:
+    text = ("How many Russian troops are near Ukraine now? "
+            "The latest Pentagon estimate is somewhere between 150,000 and 170,000.")  # fmt: skip
+    (claim,) = extract_claims(article(text))
+    assert (claim.kind, claim.value, claim.value_high) == ("troop_count", 150_000, 170_000)
