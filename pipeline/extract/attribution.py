@@ -88,7 +88,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "trailing": re.compile(
             rf"(?:[,\u201d\"]|(?:^|\s)[\u2014–-])\s*{speaker}\s+{aux}(?:{verbs})\b"
             # "..., a ministry official told reporters, "and after that ..."
-            rf"(?:[^\u201c\"]*$|[^\u201c\".]*,\s*[\u201c\"].*$|[^\u201c\"]*?[.!?]\s*[\u201c\"].*$)"
+            rf"(?:[^\u201c\"]*$|[^\u201c\".]*,\s*(?:(?:citing|quoting|adding|saying|referring to)\s+)?[\u201c\"].*$"
+            rf"|[^\u201c\"]*?[.!?]\s*[\u201c\"].*$)"
         ),
         # "CNN reported, citing U.S. officials", "quotes the governor as saying"
         "citing": re.compile(
@@ -248,6 +249,11 @@ def clean_speaker(raw: str) -> str:
     if placed and not is_generic(placed.group("who")):
         text = placed.group("who")  # "Stoltenberg said in Brussels"; not "officials in Ukraine"
     text = re.sub(r"['’]s?$", "", text.strip())
+    # "UK Defence Intelligence update:", "Ministry of Defence briefing": who issued it
+    text = re.sub(
+        r"^(?P<who>(?:\S+\s+){1,5}?\S+)\s+(?:update|briefing|bulletin|assessment)$", r"\g<who>", text,
+        flags=re.IGNORECASE,
+    )  # fmt: skip
     name = _name_after_title(text)
     cleaned = (name or text).strip(" ,")
     # a final full stop ends the sentence, not "U.S." or "U.N."

@@ -78,6 +78,12 @@ _IN_DAYS = re.compile(
     r"(?!\s+(?:after|before|from|of)\b)",
     re.IGNORECASE,
 )
+#: "The drills will not end on Sunday as planned", "won't wrap up on Feb. 20"
+_NOT_ENDING = re.compile(
+    rf"(?:\b(?:will|would|shall|do|does|did|is|are)\s*(?:not|n['’]t)|\bwon['’]t)\s+(?:\w+\s+)?"
+    rf"(?:end|conclude|finish|wrap up|be over|be completed|stop)\s+(?:on\s+|by\s+)?(?P<date>{_ONE_DATE})",
+    re.IGNORECASE,
+)
 _NUMBER_WORDS = {
     "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20,
@@ -221,6 +227,17 @@ def drill_findings(sentence: str, context: str, reference: date | None) -> list[
             return [_finding(written, when, Qualifier.MORE_THAN, extended.start("date"))]
         if re.search(r"\btoday['’]s\b", extended.group(0), re.I) and reference is not None:
             return [_finding("today", reference, Qualifier.MORE_THAN)]
+    not_ending = _NOT_ENDING.search(sentence)
+    if not_ending:  # "will not end on Sunday as planned": they go on past it
+        written = not_ending.group("date")
+        return [
+            _finding(
+                written,
+                _resolve(written, reference, "nearest"),
+                Qualifier.MORE_THAN,
+                not_ending.start("date"),
+            )
+        ]
     found = _end_dates(sentence, reference)
     if _EXTENDED.search(sentence):
         # "The drills, which were to end on Sunday, will continue": the schedule as stated,

@@ -121,6 +121,11 @@ def test_as_of_date_written_after_the_figure() -> None:
         ("Minsk says the drills will end in a week.", [(date(2022, 2, 24), "exact")]),
         ("Drills in Belarus finish in 2 days, officials said.", [(date(2022, 2, 19), "exact")]),
         ("Drills end: February 20", [(date(2022, 2, 20), "exact")]),  # a fact box's line
+        # an end denied is an extension past that day
+        ("Minsk says the joint drills won't end on Sunday after all.", [(date(2022, 2, 20), "more_than")]),
+        ("The exercises with Belarus will not conclude on February 20, the ministry said.", [(date(2022, 2, 20), "more_than")]),
+        # the drills under their official name in Minsk: checks of the response forces
+        ("The joint checks of the response forces will go on beyond Feb. 20.", [(date(2022, 2, 20), "more_than")]),
     ],
 )  # fmt: skip
 def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
@@ -311,6 +316,8 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Foreign Minister Anna Kovac landed in Vienna on Monday. She said Russia had 120,000 troops near Ukraine.", "Anna Kovac"),
         # a first-person label is the post's own voice
         ("Our tally from satellite images: 120,000 Russian troops near Ukraine.", ""),
+        ("Defence Intelligence update: Russia has 120,000 troops near Ukraine.", "Defence Intelligence"),
+        ("Russia has 120,000 troops near Ukraine, Kyiv said, citing \u201csatellite images\u201d of the border.", "Kyiv"),
         # "estimate" as a noun names whose estimate it is, not who estimates
         ("Russian troops keep arriving. The UK estimate was 120,000 in late January.", "UK"),
         ("Russian troops keep arriving. Warsaw's newest estimate is 120,000.", "Warsaw"),

@@ -94,9 +94,6 @@ KNOWN = {
     "r2-drill-006": "drill end: ISO dates in a scraped fact box",
     "r2-drill-009": "drill end: 'tomorrow's scheduled end' + nuclear drill on the same day (look-alike)",
     "r2-drill-011": "drill end: 'four days after drills there were meant to end' (Thursday article)",
-    "r2-drill-015": "drill end: '10th–20th February' in a defence intelligence update",
-    "r2-drill-020": "drill end: 'will not end on Sunday as planned' -> more_than",
-    "r2-drill-021": "drill end: 'checks ... would continue after Feb. 20' -> more_than",
     "r2-drill-029": "drill end: glued all-caps ticker 'DRILLS END FEB 20'",
     "r2-drill-032": "drill end: misspelt 'sheduled' and 'Febuary 20'",
 }
