@@ -489,7 +489,8 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
             continue  # "Ukraine says Russia's losses are far higher: ..." is a sentence
         if name == "colon" and re.search(
             r"\b(?:troops|servicemen|soldiers|personnel|drills|exercises?|casualties|toll|dead|"
-            r"killed|wounded|deaths|when|where|what|who|my|our)\b",
+            r"killed|wounded|deaths|when|where|what|who|my|our|dates?|duration|schedule|location|"
+            r"participants|venue|time)\b",
             match.group(group),
             re.I,
         ):

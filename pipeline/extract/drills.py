@@ -49,6 +49,8 @@ _ONE_DATE = (
     rf"(?:{_MONTH}\s+(?:the\s+)?(?:{_DAY}|{_ORDINALS})\b{_YEAR}?"  # Feb. 20, February the twentieth
     rf"|(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}?"  # 20 February, the 20th of February
     rf"|[0-3]?\d\.[01]\d(?:\.20\d\d)?\b"  # 20.02, 20.02.2022
+    rf"|\b20\d\d-[01]\d-[0-3]\d\b"  # 2022-02-20
+    rf"|\b(?!24/7\b)[0-3]?\d/[0-3]?\d(?:/(?:20)?\d\d)?\b(?!/)"  # 20/02, 2/20 (month first unless impossible)
     rf"|(?:(?:this|next|last|coming|past)\s+)?(?:{_WEEKDAYS})\b"  # Sunday, this Sunday
     rf"|the\s+(?:{_DAY}|{_ORDINALS})\b(?!\s+(?:of\s+)?(?:{MONTHS}))"  # the 20th
     rf"|today|tomorrow|tonight|yesterday)"
@@ -76,6 +78,15 @@ _IN_DAYS = re.compile(
     r"be completed)\s+(?:\w+\s+)?in\s+(?:(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|"
     r"nine|ten|eleven|twelve|fourteen|fifteen|twenty)\s+days|(?P<week>a|one|two)\s+weeks?)\b"
     r"(?!\s+(?:after|before|from|of)\b)",
+    re.IGNORECASE,
+)
+#: "two days after joint drills officially ended", "four days after drills there were
+#: meant to end": counted back from the day of writing
+_DAYS_AFTER_END = re.compile(
+    r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?\s+after\s+(?:the\s+)?"
+    r"(?:joint\s+|allied\s+)?(?:drills|exercises?|war games|manoeuvres|maneuvers)\b[^.;,]{0,30}?\b"
+    r"(?:ended|finished|concluded|wrapped up|(?:were|was)\s+(?:due|meant|scheduled|supposed|set|planned)\s+to\s+"
+    r"(?:end|finish|conclude|wrap up))\b",
     re.IGNORECASE,
 )
 #: "The drills will not end on Sunday as planned", "won't wrap up on Feb. 20"
@@ -281,6 +292,11 @@ def _end_dates(sentence: str, reference: date | None) -> list[Finding]:
         if start is not None:
             end = start + timedelta(days=days)
             return [_finding(end.isoformat(), end, Qualifier.EXACT, duration.start())]
+    since = _DAYS_AFTER_END.search(sentence)
+    if since and reference is not None:
+        n = since.group("n")
+        end = reference - timedelta(days=int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()])
+        return [_finding(end.isoformat(), end, Qualifier.EXACT, since.start())]
     within = _IN_DAYS.search(sentence)
     if (
         within

@@ -126,6 +126,12 @@ def test_as_of_date_written_after_the_figure() -> None:
         ("The exercises with Belarus will not conclude on February 20, the ministry said.", [(date(2022, 2, 20), "more_than")]),
         # the drills under their official name in Minsk: checks of the response forces
         ("The joint checks of the response forces will go on beyond Feb. 20.", [(date(2022, 2, 20), "more_than")]),
+        # numeric dates: day first when the month cannot be first, ISO
+        ("Drills in Belarus are due to end 20/02.", [(date(2022, 2, 20), "exact")]),
+        ("The Belarus exercises wrap up 2/20, per Minsk.", [(date(2022, 2, 20), "exact")]),
+        ("Dates of the joint exercise in Belarus: 2022-02-10 to 2022-02-20", [(date(2022, 2, 20), "exact")]),
+        # counted back from the day of writing (REF: Thursday 17 February)
+        ("Tanks were still in Belarus, three days after the joint drills officially ended.", [(date(2022, 2, 14), "exact")]),
     ],
 )  # fmt: skip
 def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
@@ -146,6 +152,7 @@ def test_drill_end_dates(sentence: str, expected: list[tuple]) -> None:
         "Talks are scheduled to end on Sunday.",  # not drills
         "The drills in Belarus began in ten days of frantic preparation.",  # no end
         "Correction: an earlier version wrongly said the drills in Belarus would end on Feb. 25.",
+        "The drills in Belarus end 24/7 coverage of the border by our reporters.",  # not a date
     ],
 )
 def test_not_drill_end_dates(sentence: str) -> None:

@@ -34,7 +34,6 @@ CASES = [
 #: What the rules do not read yet, and why.
 KNOWN = {
     "drill-wire-005": "speaker: the schedule sits in a relative clause, not in what the officials said",
-    "drill-wire-006": "'two days after the drills ended' counts back from another day",
     "drill-social-001": "speaker: a tweet about what officials told journalists (a report in a report)",
     "drill-press-002": "speaker: a press statement's 'Statement by the Spokesperson:' label",
     "drill-rep-004": "speaker: 'the ministry has given February 20 as the end date'",
@@ -91,9 +90,7 @@ KNOWN = {
     "r2-cas-037": "casualty: typo in the key word ('kiled'), incident",
     "r2-drill-004": "drill end: '20/02' in an analyst's tweet (speaker = account)",
     "r2-drill-005": "drill end: US numeric '2/20' in a newsletter list",
-    "r2-drill-006": "drill end: ISO dates in a scraped fact box",
     "r2-drill-009": "drill end: 'tomorrow's scheduled end' + nuclear drill on the same day (look-alike)",
-    "r2-drill-011": "drill end: 'four days after drills there were meant to end' (Thursday article)",
     "r2-drill-029": "drill end: glued all-caps ticker 'DRILLS END FEB 20'",
     "r2-drill-032": "drill end: misspelt 'sheduled' and 'Febuary 20'",
 }
