@@ -21,7 +21,7 @@ import hashlib
 import re
 from datetime import date
 
-from pipeline.periods import by_id, period_at
+from pipeline.periods import by_id, period_at, periods
 from schemas.enums import ClaimKind
 from schemas.records import ExtractedClaim
 
@@ -94,11 +94,36 @@ def _casualty_period(claim: ExtractedClaim) -> str:
         place = _flag(flags, "place")
         return f"day-{period.removeprefix('day:')}" + (f"-{_slug(place)}" if place else "")
     if period and period.startswith("since:"):
-        return f"since-{period.removeprefix('since:')}"
+        local = _jurisdiction(claim)
+        return f"since-{period.removeprefix('since:')}" + (f"-{_slug(local)}" if local else "")
     if period and period.startswith("window:"):
         return f"last-{period.removeprefix('window:')}-{when}"
     current = period_at(claim.as_of)
-    return f"since-{current.id}" if current else "undated"
+    if current is None:
+        return "undated"
+    local = _jurisdiction(claim)
+    return f"since-{current.id}" + (f"-{_slug(local)}" if local else "")
+
+
+#: A local authority speaks for its own city or region: "the Mariupol city council",
+#: "Kharkiv's governor", "the mayor of Mykolaiv", "the head of the Sumy regional administration".
+_LOCAL_AUTHORITY = re.compile(
+    r"\b(?P<p>[A-Z][\w-]+)(?:['’]s)?\s+(?:city council|city hall|city administration|mayor|"
+    r"(?:regional\s+)?governor|regional (?:military\s+)?administration|regional council|"
+    r"oblast administration|(?:regional\s+)?police)\b"
+    r"|\b(?:mayor|governor|city council|head|chief)\s+of\s+(?:the\s+)?(?:city of\s+)?"
+    r"(?P<q>[A-Z][\w-]+)(?:\s+(?:region|oblast|regional administration|city))?\b"
+)
+_NOT_LOCAL = re.compile(r"^(?:ukraine|russia|belarus|the|un|nato|state|us|u\.s)$", re.I)
+
+
+def _jurisdiction(claim: ExtractedClaim) -> str | None:
+    """The city or region a local authority's running total is about (never a country)."""
+    found = _LOCAL_AUTHORITY.search(f"{claim.speaker} {claim.speaker_phrase}")
+    if found is None:
+        return None
+    place = found.group("p") or found.group("q")
+    return None if _NOT_LOCAL.match(place) else place
 
 
 def scope_of(claim: ExtractedClaim) -> str:
@@ -161,8 +186,14 @@ def describe(kind: str, scope: str) -> str:
         who = f"{who}: {part.replace('-', ' ')}"
     what = f"{who} {_TYPE_WORDS.get(casualty_type, casualty_type)}"
     if period.startswith("since-"):
-        found = by_id(period.removeprefix("since-"))
-        return f"{what} {found.label}" if found else f"{what} {period}"
+        rest = period.removeprefix("since-")
+        found = by_id(rest) or next(
+            (p for p in periods() if rest.startswith(f"{p.id}-")), None
+        )  # "since-invasion-2022-mariupol": a local authority's running total
+        if found is None:
+            return f"{what} {period}"
+        place = rest.removeprefix(found.id).strip("-").replace("-", " ").title()
+        return f"{what} {found.label}" + (f" in {place}" if place else "")
     if period.startswith("day-"):
         rest = period.removeprefix("day-")
         day, place = rest[:10], rest[11:]

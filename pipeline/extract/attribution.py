@@ -321,7 +321,9 @@ def _is_plausible(speaker: str) -> bool:
         return False
     if re.match(
         r"(?:despite|unlike|like|contrary|against|amid|after|before|over|about|without|"
-        r"for|from|by|of|on|in|at|as|with|when|if|while|according)\b",
+        r"for|from|by|of|on|in|at|as|with|when|if|while|according|near|around|along|across|"
+        r"inside|outside|into|within|between|among|since|until|during|throughout|beyond|"
+        r"under|toward|towards)\b",
         lowered,
     ):
         return False  # "despite Moscow's claims": not a speaker

@@ -72,6 +72,14 @@ _TOLL_BEFORE_DAY = re.compile(
     r"airstrike|attack|bombing|explosion|blast|fire|lost|deaths|casualties)\b[^.;]*$",
     re.IGNORECASE,
 )
+_SINCE_WEEKDAY = re.compile(rf"\bsince\s+(?:last\s+)?(?P<d>{_WEEKDAYS})\b", re.I)
+#: The day a running total was counted up to: "as of midnight on Sunday", "by Monday"
+_CUTOFF = re.compile(
+    rf"\b(?:as of|as at|up to|until|till|through|by)\s+(?:(?:midnight|noon|the end of)\s+(?:on\s+)?)?"
+    rf"(?:local time\s+)?(?P<d>today|yesterday|(?:on\s+)?(?:{_WEEKDAYS})|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?"
+    rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS}))\b",
+    re.I,
+)
 _SINCE_ANY = re.compile(r"\b(?:since|so far|to date|in total|in all|overall|cumulative)\b", re.I)
 #: Words that make "a day" the time of a statement, not of the deaths ("said on Monday").
 _STATEMENT_VERB = re.compile(
@@ -203,6 +211,20 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         near = period_starting_near(None if year else resolve(written, reference), year)
         if near is not None:
             return f"since:{near.id}", None
+    since_day = _SINCE_WEEKDAY.search(sentence)
+    if since_day and reference is not None:  # "since Thursday": the last Thursday before
+        target = _WEEKDAYS.split("|").index(since_day.group("d").lower())
+        began = reference - timedelta(days=(reference.weekday() - target - 1) % 7 + 1)
+        near = period_starting_near(began)
+        if near is not None:
+            return f"since:{near.id}", None
+    cutoff = _CUTOFF.search(sentence)
+    if cutoff and reference is not None:
+        # "406 casualties as of midnight on Sunday": a running total counted up to a day
+        current = period_at(reference)
+        day = resolve(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
+        if current is not None:
+            return f"since:{current.id}", day if day is not None and day <= reference else None
     on = _day_of_toll(sentence, reference)
     if on is not None:
         return f"day:{on.isoformat()}", on

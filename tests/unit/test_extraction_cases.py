@@ -74,7 +74,6 @@ KNOWN = {
     "r2-troop-012": "troop: increment + total; 'the official' resolved to the earlier sentence",
     "r2-troop-017": "troop: November reference figure and 'passed 100,000' with 'they said'",
     "r2-troop-027": "troop: 'Its figure has hovered around' with antecedent Washington",
-    "r2-troop-028": "troop: '130 thousand servicemen', 'declared the Minister of Defence'",
     "r2-troop-029": "troop: glued scraped teaser with '100 000'",
     "r2-troop-034": "troop: live-blog entry, figure after a colon; noun in previous entry line",
     "r2-troop-035": "troop: typo in the troop noun ('troosp') in a tweet",

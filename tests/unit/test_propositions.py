@@ -55,6 +55,14 @@ def scopes(text: str, published: date) -> dict[int, str]:
          {406: "killed/civilians/since-invasion-2022"}),
         ("UPDATE 14:05 — UN: at least 801 civilians injured in Ukraine so far.", MAR_7,
          {801: "wounded/civilians/since-invasion-2022"}),
+        # a running total counted up to a day, or since a weekday, is not a day's toll
+        ("The UN said it had recorded 240 civilian deaths in Ukraine as of midnight on Saturday.", date(2022, 2, 28),
+         {240: "killed/civilians/since-invasion-2022"}),
+        ("Ukraine's emergency service said on Sunday that 210 civilians had been killed since Thursday.", date(2022, 2, 27),
+         {210: "killed/civilians/since-invasion-2022"}),
+        # a local authority's running total is its city's, not the country's
+        ("Chernihiv's mayor said 350 civilians had been killed since the invasion.", MAR_7,
+         {350: "killed/civilians/since-invasion-2022-chernihiv"}),
         # a single day
         ("Zelensky: 137 Ukrainians killed on first day of invasion", FEB_25,
          {137: "killed/ukrainian/day-2022-02-24"}),
@@ -130,6 +138,7 @@ def test_troop_area_gazetteer() -> None:
         ("casualty_count", "wounded/ukrainian/day-2022-02-24", "Ukrainian military and people wounded on 24 Feb 2022"),
         ("casualty_count", "killed/all/incident-kharkiv-2022-02-28", "people killed in one incident in Kharkiv on 28 Feb 2022"),
         ("casualty_count", "killed/all/since-donbas-2014", "people killed in the Donbas war since 2014"),
+        ("casualty_count", "killed/civilians/since-invasion-2022-chernihiv", "civilians killed since the invasion of 24 Feb 2022 in Chernihiv"),
         ("troop_count", "belarus", "Russian troops in Belarus"),
         ("troop_count", "around_ukraine/ground", "Russian troops around Ukraine (ground forces)"),
         ("drill_end_date", "belarus_joint_drills", "end date of the Russia–Belarus joint drills"),
