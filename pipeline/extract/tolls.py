@@ -222,9 +222,9 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
     if cutoff and reference is not None:
         # "406 casualties as of midnight on Sunday": a running total counted up to a day
         current = period_at(reference)
-        day = resolve(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
+        counted_to = resolve(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
         if current is not None:
-            return f"since:{current.id}", day if day is not None and day <= reference else None
+            return f"since:{current.id}", counted_to if counted_to and counted_to <= reference else None
     on = _day_of_toll(sentence, reference)
     if on is not None:
         return f"day:{on.isoformat()}", on
