@@ -224,7 +224,10 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         current = period_at(reference)
         counted_to = resolve(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
         if current is not None:
-            return f"since:{current.id}", counted_to if counted_to and counted_to <= reference else None
+            return (
+                f"since:{current.id}",
+                counted_to if counted_to and counted_to <= reference else None,
+            )
     on = _day_of_toll(sentence, reference)
     if on is not None:
         return f"day:{on.isoformat()}", on
