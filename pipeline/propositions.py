@@ -135,6 +135,12 @@ def scope_of(claim: ExtractedClaim) -> str:
         return "belarus_joint_drills"
     group = victim_group(claim.victims)
     part = _flag(claim.flags, "part")
+    if (
+        not part
+        and group == "civilians"
+        and re.search(r"\b(?:children|child|minors|kids)\b", claim.victims or "", re.I)
+    ):
+        part = "children"  # "71 children had been killed": the children's toll, not all civilians'
     if part:
         group = f"{group}-{_slug(part)}"
     period = _casualty_period(claim)

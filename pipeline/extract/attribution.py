@@ -65,7 +65,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?P<s>(?:the\s+[\w'’-]|[A-Z\u201c\"]|(?=(?:[a-z][\w'’-]*\s+){0,3}"
         r"(?:officials?|administration|council|governor|mayor|ministry|military|police|"
         r"authorities|spokes(?:man|woman|person)|prosecutors?|rescuers?|sources|analysts|"
-        r"experts|observers|diplomats|commanders?|witness(?:es)?|residents?|doctors?|medics?)\s+"
+        r"experts|observers|diplomats|commanders?|witness(?:es)?|residents?|doctors?|medics?|"
+        r"workers|staff|volunteers|nurses|surgeons|paramedics|eyewitnesses|activists|monitors|"
+        r"investigators|lawmakers|legislators)\s+"
         r"(?:has\s+|have\s+|now\s+)?(?:said|says|say|told|added|reported|announced|confirmed|"
         r"estimated|recorded|counted|put|puts|gave)\b)|(?!(?:while|and|but|as|although|though|because|"
         r"since|when|where|whereas|which|who|that|so|if|after|before|even|yet|or|nor|with|"
@@ -131,7 +133,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "possessive": re.compile(
             r"(?P<s>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:(?:own|latest|new|newest|updated|official|"
-            r"previous|earlier|revised)\s+)*(?:estimate|figures?|count|tally|data|claim|assessment)\b"
+            r"previous|earlier|revised|only|first|last|final|current|preliminary|public)\s+)*(?:estimate|figures?|count|tally|data|claim|assessment)\b"
             # "The UN's confirmed civilian toll": a toll its keeper vouches for (not
             # "Ukraine's death toll", the toll of Ukrainians)
             r"|(?P<s4>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:confirmed|verified|official|"

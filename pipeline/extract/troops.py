@@ -106,6 +106,16 @@ def _force_before(head: str) -> bool:
     return not (set(match.group("mods").lower().split()) & set(words("foreign_forces")))
 
 
+_NOT_SOLDIERS_AFTER = re.compile(
+    r"^\s*(?:people|residents|inhabitants|citizens|civilians|refugees|voters|children|women|"
+    r"families|households|migrants|evacuees|displaced|tourists|students|workers)\b",
+    re.IGNORECASE,
+)
+_POPULATION_BEFORE = re.compile(
+    r"\b(?:city|town|village|country|nation|region|population|home)\s+of\s+(?:some|about|around|"
+    r"roughly|nearly|almost|over|more than)?\s*$",
+    re.IGNORECASE,
+)
 #: A fact box's line that names the force before a colon: "Russian troops near Ukraine: 150,000+"
 _LABEL_LINE = re.compile(
     r"(?:^|\n)(?P<mods>[^:\n]{0,40}?)\b(?:troops|servicemen|soldiers|personnel|forces)\b"
@@ -247,6 +257,8 @@ def troop_findings(
             continue
         noun = _noun_after(tail)
         head = before(sentence, amount)
+        if _NOT_SOLDIERS_AFTER.match(tail) or _POPULATION_BEFORE.search(head):
+            continue  # "a city of some 400,000 people", "a population of 2 million"
         label = _LABEL_LINE.search(head)
         if _INCREMENT_BEFORE.search(clause_before(sentence, amount)) or _NOT_A_FORCE_BEFORE.search(
             head

@@ -61,6 +61,8 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         # another time in an aside after the figure is not the figure's
         ("Russia keeps about 40,000 troops in Crimea, twice what it had there in 2013.", [(40000, None, "approx")]),
         ("In 2013, Russia kept 20,000 troops in Crimea.", []),
+        ("Russian troops ringed Kharkiv, a city of some 1.4 million people.", []),
+        ("Russian troops shelled the town, home to 30,000 residents.", []),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -323,6 +325,8 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Foreign Minister Anna Kovac landed in Vienna on Monday. She said Russia had 120,000 troops near Ukraine.", "Anna Kovac"),
         # a first-person label is the post's own voice
         ("Our tally from satellite images: 120,000 Russian troops near Ukraine.", ""),
+        ("Kyiv's only public figure, given on Monday, is 120,000 Russian troops near Ukraine.", "Kyiv"),
+        ("Some 120,000 Russian troops are near Ukraine, aid workers told the BBC.", "aid workers"),
         ("Defence Intelligence update: Russia has 120,000 troops near Ukraine.", "Defence Intelligence"),
         ("Russia has 120,000 troops near Ukraine, Kyiv said, citing \u201csatellite images\u201d of the border.", "Kyiv"),
         # "estimate" as a noun names whose estimate it is, not who estimates

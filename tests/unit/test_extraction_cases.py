@@ -62,7 +62,6 @@ KNOWN = {
     "r2-spk-003": "speaker: quotation + 'the president said', name in earlier sentence",
     "r2-spk-008": "speaker: 'X, citing Y, said' -> Y; glued scraped text; 'nine-storey' look-alike",
     "r2-spk-016": "speaker: quotation alone, attribution in the next paragraph",
-    "r2-spk-017": "speaker: pronoun 'He said' -> named spokesman; titles dropped",
     "r2-spk-025": "speaker: passive 'is estimated by X at'; component 'another 18,000'",
     "r2-spk-033": "speaker: embedded Telegram post by a governor",
     "r2-spk-042": "speaker/drill: passive 'has been set by X for 20 February'",

@@ -63,6 +63,9 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # a local authority's running total is its city's, not the country's
         ("Chernihiv's mayor said 350 civilians had been killed since the invasion.", MAR_7,
          {350: "killed/civilians/since-invasion-2022-chernihiv"}),
+        # children's deaths alone are a fact of their own, however they are introduced
+        ("Prosecutors said 64 children had been killed since the invasion began.", MAR_7,
+         {64: "killed/civilians-children/since-invasion-2022"}),
         # a single day
         ("Zelensky: 137 Ukrainians killed on first day of invasion", FEB_25,
          {137: "killed/ukrainian/day-2022-02-24"}),
