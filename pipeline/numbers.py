@@ -100,6 +100,8 @@ VAGUE_AMOUNTS: dict[str, tuple[int, int]] = {
     "several hundred": (200, 999),
     "a few hundred": (200, 500),
     "dozens": (24, 99),
+    "several dozen": (24, 99),
+    "a few dozen": (24, 60),
     "scores": (40, 99),
     "a handful": (2, 9),
 }

@@ -101,7 +101,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # "They run Feb 10 through Feb 20, per Minsk"; "by the data of the General Staff"
         "per": re.compile(
-            r"(?:,\s*|\(|^)per\s+(?P<s>[A-Z][^,;.()]*)"
+            r"(?:,\s*|\(|^|\bas\s+)per\s+(?:(?:the\s+)?(?:estimates?|figures|data|reports?)\s+of\s+)?"
+            r"(?P<s>(?:the\s+)?[A-Z][^,;.()]*)"
             r"|\b(?:by|according to|based on)\s+(?:the\s+)?(?:data|figures|information|estimates?|count)\s+"
             r"(?:of|from|by)\s+(?P<s2>(?:the\s+)?[^,;.]+?)(?:,|\.|;|$)",
             re.IGNORECASE,
@@ -174,6 +175,17 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"\d[\d,.]*(?:k|\+)?(?:\s+[\w-]+){0,4}\s*\((?:per\s+|source:\s*|according to\s+)?"
             r"(?P<s>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
             r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment|intelligence))?\)"
+        ),
+        # "The Russian force, which British officials estimate at 100,000, ..."
+        "which_estimate": re.compile(
+            r"\b(?:which|that)\s+(?P<s>(?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){0,4}?)\s+"
+            r"(?:estimates?|estimated|puts?|believes?|counts?|counted|assesses|assessed|says?|said)\s+"
+            r"(?:it\s+)?(?:at|is|are|to be|to number|numbers?)\b"
+        ),
+        # "The death toll ... was put at 36 by emergency services"
+        "put_at_by": re.compile(
+            r"\b(?:put|estimated|given|set|raised|revised)\s+at\s+[\d,.]+\s+by\s+"
+            r"(?P<s>(?:the\s+)?[^,;.\u201c\u201d\"]+?)(?:\s+(?:on|in|at|as|after)\b|,|(?<!\b[A-Z])\.|;|$)"
         ),
         # "Two U.S. officials, speaking on condition of anonymity, said"
         "leading_aside": re.compile(
@@ -373,10 +385,10 @@ def needs_parse(text: str) -> bool:
 
 #: An interview's turns: "Q: How many ...?", "A: According to our intelligence, ..."
 _QUESTION = re.compile(r"^\s*(?:Q|Question)\s*[:.]\s*")
-_ANSWER = re.compile(r"^\s*(?:A|Answer)\s*[:.]\s+")
+_ANSWER = re.compile(r"(?:^|(?<=[?.!])\s+)\s*(?:A|Answer)\s*:\s+")
 #: A transcript's turn: "JOHN KIRBY, PENTAGON PRESS SECRETARY: We continue to see ..."
 _TRANSCRIPT_TURN = re.compile(
-    r"^\s*(?P<name>[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){1,3})(?:\s*,\s*[A-Z][A-Z ,.'’&()-]{2,80})?:\s"
+    r"^\s*(?P<name>[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){1,3})(?:\s*,\s*[A-Z][^:]{2,80})?:\s"
 )
 _FIRST_PERSON = re.compile(r"^(?:our|my|we|us|i)\b", re.IGNORECASE)
 
@@ -384,8 +396,8 @@ _FIRST_PERSON = re.compile(r"^(?:our|my|we|us|i)\b", re.IGNORECASE)
 def _turn_speaker(text: str, ctx: AttributionContext) -> tuple[str, str] | None:
     """The speaker of an interview's answer or a transcript's turn, and the words after the
     label; None when the sentence is neither."""
-    answer = _ANSWER.match(text)
-    if answer and ctx.interviewee:
+    answer = _ANSWER.search(text)
+    if answer:  # the answerer, unless the answer names its own source
         return ctx.interviewee, text[answer.end() :]
     turn = _TRANSCRIPT_TURN.match(text)
     if turn and not re.fullmatch(r"[A-Z]+", turn.group("name")):
@@ -473,7 +485,7 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
     for name in (
         "named_appositive", "clause", "inverted", "trailing", "colon", "citing", "according",
         "per", "by", "data_from", "appositive", "leading", "leading_aside", "gives_figure",
-        "possessive", "bracket_source", "dash_source",
+        "possessive", "bracket_source", "dash_source", "which_estimate", "put_at_by",
     ):  # fmt: skip
         match = pats[name].search(text)
         if not match:
@@ -494,7 +506,7 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
         if name == "colon" and re.search(
             r"\b(?:troops|servicemen|soldiers|personnel|drills|exercises?|casualties|toll|dead|"
             r"killed|wounded|deaths|when|where|what|who|my|our|dates?|duration|schedule|location|"
-            r"participants|venue|time)\b",
+            r"participants|venue|time)\b|^[AQ]$",
             match.group(group),
             re.I,
         ):

@@ -48,6 +48,7 @@ _YEAR = r"(?:,?\s+20\d\d)"
 _ONE_DATE = (
     rf"(?:{_MONTH}\s+(?:the\s+)?(?:{_DAY}|{_ORDINALS})\b{_YEAR}?"  # Feb. 20, February the twentieth
     rf"|(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}?"  # 20 February, the 20th of February
+    rf"|(?:the\s+)?(?:{_ORDINALS})\s+(?:of\s+)?{_MONTH}{_YEAR}?"  # the twentieth of February
     rf"|[0-3]?\d\.[01]\d(?:\.20\d\d)?\b"  # 20.02, 20.02.2022
     rf"|\b20\d\d-[01]\d-[0-3]\d\b"  # 2022-02-20
     rf"|\b(?!24/7\b)[0-3]?\d/[0-3]?\d(?:/(?:20)?\d\d)?\b(?!/)"  # 20/02, 2/20 (month first unless impossible)
@@ -118,7 +119,7 @@ _SCHEDULED = (
 )
 _END_WORDS = (
     r"end|ends|ending|conclude|concludes|concluding|conclusion|finish|finishes|finishing|"
-    r"wrap up|wraps up|wrapping up|close|closes|completion|termination|end date|"
+    r"wrap up|wraps up|wrapping up|close|closes|completion|termination|end date of|end date|"
     r"run until|runs until|last until|lasts until|continue until|continues until|run through|"
     r"runs through|run till|held until|take place till|take place until|until|till|through|"
     r"thru|by the scheduled end|scheduled end|planned end|the end"

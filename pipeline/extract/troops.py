@@ -97,7 +97,7 @@ def _force_before(head: str) -> bool:
     match = re.search(
         rf"(?P<mods>(?:[\w.'’-]+\s+){{0,2}})\b(?:{forces})\b[^.;:]{{0,70}}\b"
         rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached|is|was|are|were|"
-        rf"exceeds|exceeded|tops|topped|surpasses|surpassed|passed|(?:stands|stood) at)\s*$",
+        rf"exceeds|exceeded|tops|topped|surpasses|surpassed|passed|(?:stands|stood) at|to be|to number)\s*$",
         head,
         re.IGNORECASE,
     )
@@ -107,7 +107,10 @@ def _force_before(head: str) -> bool:
 
 
 _NOT_SOLDIERS_AFTER = re.compile(
-    r"^\s*(?:people|residents|inhabitants|citizens|civilians|refugees|voters|children|women|"
+    # "550 troop tents": a thing of the troops, not troops
+    r"^\s*(?:[\w-]+\s+)?troop\s+(?:tents|trains|transports|carriers|ships|trucks|movements|"
+    r"rotations|levels)\b"
+    r"|^\s*(?:people|residents|inhabitants|citizens|civilians|refugees|voters|children|women|"
     r"families|households|migrants|evacuees|displaced|tourists|students|workers)\b",
     re.IGNORECASE,
 )

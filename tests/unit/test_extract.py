@@ -63,6 +63,8 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("In 2013, Russia kept 20,000 troops in Crimea.", []),
         ("Russian troops ringed Kharkiv, a city of some 1.4 million people.", []),
         ("Russian troops shelled the town, home to 30,000 residents.", []),
+        ("Images show more than 400 troop tents at a camp in Belarus.", []),
+        ("The Russian force in Belarus was assessed by Latvian officials to be about 28,000.", [(28000, None, "approx")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
@@ -122,6 +124,8 @@ def test_as_of_date_written_after_the_figure() -> None:
         ("The joint exercise in Belarus is due to wrap up in three days.", [(date(2022, 2, 20), "exact")]),
         ("Minsk says the drills will end in a week.", [(date(2022, 2, 24), "exact")]),
         ("Drills in Belarus finish in 2 days, officials said.", [(date(2022, 2, 19), "exact")]),
+        ("Minsk says the joint exercise closes on the twentieth of February.", [(date(2022, 2, 20), "exact")]),
+        ("An end date of 20 February was announced for the drills in Belarus.", [(date(2022, 2, 20), "exact")]),
         ("Drills end: February 20", [(date(2022, 2, 20), "exact")]),  # a fact box's line
         # an end denied is an extension past that day
         ("Minsk says the joint drills won't end on Sunday after all.", [(date(2022, 2, 20), "more_than")]),
@@ -327,6 +331,11 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Our tally from satellite images: 120,000 Russian troops near Ukraine.", ""),
         ("Kyiv's only public figure, given on Monday, is 120,000 Russian troops near Ukraine.", "Kyiv"),
         ("Some 120,000 Russian troops are near Ukraine, aid workers told the BBC.", "aid workers"),
+        ("The Russian force, which Polish officials put at 120,000, keeps growing near Ukraine.", "Polish officials"),
+        ("Russia has about 120,000 troops near Ukraine, as per estimates of Indian diplomats.", "Indian diplomats"),
+        ("The toll of the strike on the school was put at 12 by rescuers on Friday.", "rescuers"),
+        ("Q: How many Russian troops are there? A: Western officials say 120,000 are near Ukraine.", "Western officials"),
+        ("ANNA SMIT, UN spokeswoman (in Geneva): We have recorded 120 civilians killed.", "Anna Smit"),
         ("Defence Intelligence update: Russia has 120,000 troops near Ukraine.", "Defence Intelligence"),
         ("Russia has 120,000 troops near Ukraine, Kyiv said, citing \u201csatellite images\u201d of the border.", "Kyiv"),
         # "estimate" as a noun names whose estimate it is, not who estimates
@@ -497,3 +506,10 @@ def test_a_bare_range_answers_the_question_about_troops_before_it() -> None:
             "The latest Pentagon estimate is somewhere between 150,000 and 170,000.")  # fmt: skip
     (claim,) = extract_claims(article(text))
     assert (claim.kind, claim.value, claim.value_high) == ("troop_count", 150_000, 170_000)
+
+
+def test_several_dozen_is_vague_not_twelve() -> None:
+    (wounded,) = [
+        f for f in findings_in_sentence("Officials said several dozen people were wounded.", REF)
+    ]
+    assert (wounded.value, wounded.value_high, wounded.vague) == (24, 99, True)
