@@ -219,7 +219,10 @@ def extract_claims(article: NormalisedArticle, nlp: Language | None = None) -> l
         claims.append(
             replace(
                 _claim(finding, mention.sentence, speaker, reference, _claimant(mention, named)),
-                speaker_phrase=phrases.get(mention.sentence.index, "") if speaker else "",
+                # the sentence's words for its speaker, not for another clause's speaker
+                speaker_phrase=phrases.get(mention.sentence.index, "")
+                if speaker and speaker == speakers[mention.sentence.index]
+                else "",
             )
         )
     return claims

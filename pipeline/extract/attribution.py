@@ -139,6 +139,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             # "Ukraine's death toll", the toll of Ukrainians)
             r"|(?P<s4>[A-Z][\w.' ]{1,40}?)['’]s?\s+(?:own\s+)?(?:confirmed|verified|official|"
             r"latest|updated)\s+(?:[a-z]+\s+){0,2}?(?:toll|casualty count|death count)\b"
+            # "the range of 169,000 to 190,000 that Washington gave the OSCE"
+            r"|\b(?:range|estimate|figure|number|count|tally)\b[^.;]{0,40}?\bthat\s+"
+            r"(?P<s6>(?:the\s+)?[A-Z][\w.'’ ]{1,30}?)\s+(?:gave|has given|had given|gives|released|"
+            r"published|provided|offered|cited|put forward)\b"
             # "The US estimate was 100,000": a party's estimate named without "'s"
             r"|\b(?P<s5>(?:U\.?S\.?|UK|U\.K\.|UN|U\.N\.|NATO|EU|[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}))\s+"
             r"(?:estimate|figure|count|assessment|tally)\s+(?:is|was|stands|stood|puts|put|has been)\b"
