@@ -516,7 +516,9 @@ def test_several_dozen_is_vague_not_twelve() -> None:
 
 
 def test_a_clause_with_its_own_speaker_does_not_take_the_sentence_speakers_words() -> None:
-    claims = extract_claims(article("UN confirms 412 civilian deaths; prosecutors say 38 children killed"))
+    claims = extract_claims(
+        article("UN confirms 412 civilian deaths; prosecutors say 38 children killed")
+    )
     phrases = {c.value: (c.speaker, c.speaker_phrase) for c in claims}
     assert phrases[412][0] == "UN" and phrases[412][1] != ""
     assert phrases[38] == ("prosecutors", "")
