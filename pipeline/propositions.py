@@ -111,10 +111,14 @@ _LOCAL_AUTHORITY = re.compile(
     r"\b(?P<p>[A-Z][\w-]+)(?:['’]s)?\s+(?:city council|city hall|city administration|mayor|"
     r"(?:regional\s+)?governor|regional (?:military\s+)?administration|regional council|"
     r"oblast administration|(?:regional\s+)?police)\b"
-    r"|\b(?:mayor|governor|city council|head|chief)\s+of\s+(?:the\s+)?(?:city of\s+)?"
-    r"(?P<q>[A-Z][\w-]+)(?:\s+(?:region|oblast|regional administration|city))?\b"
+    r"|\b(?:mayor|governor|city council)\s+of\s+(?:the\s+)?(?:city of\s+)?(?P<q>[A-Z][\w-]+)"
+    r"|\b(?:head|chief)\s+of\s+(?:the\s+)?(?P<r>[A-Z][\w-]+)\s+(?:region|oblast|regional|city)\b"
 )
-_NOT_LOCAL = re.compile(r"^(?:ukraine|russia|belarus|the|un|nato|state|us|u\.s)$", re.I)
+_NOT_LOCAL = re.compile(
+    r"^(?:ukraine|russia|belarus|the|un|nato|state|us|u\.s|national|federal|border|military|"
+    r"interior|city|regional|local|general|ukrainian|russian|belarusian|european)$",
+    re.I,
+)
 
 
 def _jurisdiction(claim: ExtractedClaim) -> str | None:
@@ -122,7 +126,7 @@ def _jurisdiction(claim: ExtractedClaim) -> str | None:
     found = _LOCAL_AUTHORITY.search(f"{claim.speaker} {claim.speaker_phrase}")
     if found is None:
         return None
-    place = found.group("p") or found.group("q")
+    place = found.group("p") or found.group("q") or found.group("r")
     return None if _NOT_LOCAL.match(place) else place
 
 

@@ -219,7 +219,7 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         if near is not None:
             return f"since:{near.id}", None
     cutoff = _CUTOFF.search(sentence)
-    if cutoff and reference is not None:
+    if cutoff and reference is not None and _incident(sentence) is None:
         # "406 casualties as of midnight on Sunday": a running total counted up to a day
         current = period_at(reference)
         counted_to = resolve(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)

@@ -63,6 +63,8 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # a local authority's running total is its city's, not the country's
         ("Chernihiv's mayor said 350 civilians had been killed since the invasion.", MAR_7,
          {350: "killed/civilians/since-invasion-2022-chernihiv"}),
+        ("The National Police said 300 civilians had been killed since the invasion.", MAR_7,
+         {300: "killed/civilians/since-invasion-2022"}),
         # children's deaths alone are a fact of their own, however they are introduced
         ("Prosecutors said 64 children had been killed since the invasion began.", MAR_7,
          {64: "killed/civilians-children/since-invasion-2022"}),
