@@ -9,6 +9,7 @@ all orders gave the same claims and statuses, and writes results/story.json.
 
     python -m benchmarks.story [--articles ../shared/eval/dev/articles]
                                [--gold ../shared/eval/dev/gold.jsonl] [--shuffles 3]
+                               [--explain]
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", type=Path, default=SHARED / "dev" / "gold.jsonl")
     parser.add_argument("--scorer", type=Path, default=SHARED / "story_score.py")
     parser.add_argument("--shuffles", type=int, default=3)
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="list each order's status errors and unmatched claims",
+    )
     args = parser.parse_args(argv)
     if not args.articles.is_dir() or not args.gold.is_file() or not args.scorer.is_file():
         print(f"error: need {args.articles}, {args.gold} and {args.scorer}", file=sys.stderr)
@@ -98,7 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             claims = _run(order, Path(tmp))
             elapsed = time.monotonic() - started
-        metrics = scorer.score(gold, claims, expected, out=io.StringIO())
+        metrics = scorer.score(
+            gold,
+            claims,
+            expected,
+            explain=args.explain,
+            out=sys.stdout if args.explain else io.StringIO(),
+        )
         outcomes.append(_outcome(claims))
         figures.append({"seed": seed, "seconds": round(elapsed, 1), **metrics})
         print(f"order {seed} ({elapsed:.0f}s): " + " ".join(f"{k}={v}" for k, v in metrics.items()))
