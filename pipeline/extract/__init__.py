@@ -29,7 +29,7 @@ from pipeline.extract.attribution import (
     speaker_phrase,
 )
 from pipeline.extract.casualties import casualty_findings, single_victims
-from pipeline.extract.common import Finding
+from pipeline.extract.common import Finding, date_right_after
 from pipeline.extract.drills import drill_findings
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.extract.tolls import (
@@ -75,6 +75,14 @@ _RETRACTED = re.compile(
     r"gave|put|described|quoted|cited|attributed)\b|\b(?:misstated|misreported|misquoted)\b",
     re.IGNORECASE,
 )
+_UP_FROM = re.compile(r"\b(?:up|down|rising|risen|falling|fallen)\s+from\s*$", re.I)
+
+
+def _last_kind_before(casualties: list[tuple[Amount, Finding]], start: int) -> bool:
+    """Whether the figure before ``start`` in the sentence is a toll."""
+    return any(amount.start < start for amount, _ in casualties)
+
+
 #: A yes/no question asserts nothing ("Can you confirm that ...?", "Is it true that ...?").
 _YES_NO_QUESTION = re.compile(
     r"^(?:[A-Z]{2,}:\s*)?(?:can|could|do|does|did|is|are|was|were|will|would|has|have|should)\s"
@@ -84,7 +92,7 @@ _YES_NO_QUESTION = re.compile(
 
 
 def _elliptical_in_sentence(
-    text: str, amounts: list[Amount], found: list[Finding]
+    text: str, amounts: list[Amount], found: list[Finding], reference: date | None = None
 ) -> list[Finding]:
     """Figures of the same kind as one found earlier in the sentence, given by another party
     in a clause of their own ("Kyiv says 9,000 Russian soldiers have died; Moscow says 498")."""
@@ -97,8 +105,12 @@ def _elliptical_in_sentence(
         head = re.sub(
             r"(?:about|around|some|nearly|almost|only|just)\s*$", "", text[: amount.start]
         )
+        tail = text[amount.end :]
         if _SAYS_BARE.search(head) and re.match(
-            r"^\s*(?:[.;,)]|$|and\b|but\b)", text[amount.end :]
+            # "up from 4,300 on Sunday", "down from 130,000 a week earlier"
+            r"^\s*(?:[.;,)]|$|and\b|but\b|on\s+\w+|in\s+[A-Z]\w+|a (?:day|week) (?:earlier|before)"
+            r"|last\s+\w+|the (?:day|week) before|yesterday|earlier)",
+            tail,
         ):
             out.append(
                 replace(
@@ -107,7 +119,7 @@ def _elliptical_in_sentence(
                     value_high=amount.value_high,
                     qualifier=amount.qualifier.value,
                     at=amount.start,
-                    as_of=None,
+                    as_of=date_right_after(tail, reference),
                     flags=(*earlier[-1].flags, "elliptical"),
                 )
             )
@@ -139,10 +151,14 @@ def findings_in_sentence(
         (amount, finding)
         for amount, finding in troop_findings(text, amounts, reference, context)
         if amount.start not in casualty_starts  # "498 of its troops have been killed"
+        # "5,710 servicemen had been killed, up from 4,300 on Sunday": the toll's earlier value
+        and not (
+            _UP_FROM.search(text[: amount.start]) and _last_kind_before(casualties, amount.start)
+        )
     ]
     for _, finding in sorted([*casualties, *troops], key=lambda pair: pair[0].start):
         found.append(finding)
-    found.extend(_elliptical_in_sentence(text, amounts, found))
+    found.extend(_elliptical_in_sentence(text, amounts, found, reference))
     found.extend(drill_findings(text, context, reference))
     if not found and previous is not None and previous.value is not None:
         for amount in amounts:

@@ -130,6 +130,10 @@ _PLACE = re.compile(
 )
 _NOT_PLACE = re.compile(
     rf"^(?:{MONTHS}|{_WEEKDAYS}|russian|ukrainian|russians|ukrainians|western|the|a|an|"
+    # a nationality or an institution's adjective: "near the Polish border", "the International
+    # Centre for Peacekeeping" name no town
+    r"polish|belarusian|moldovan|romanian|hungarian|slovak|lithuanian|latvian|estonian|european|"
+    r"american|british|soviet|international|national|regional|central|state|federal|"
     r"president|minister|ministry|general|un|u\.n\.|nato|kremlin|moscow|kyiv|kiev|"
     r"facebook|twitter|telegram|reuters|afp|ap|interfax|tass)\b",
     re.I,

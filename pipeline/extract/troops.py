@@ -29,7 +29,14 @@ from schemas.enums import ClaimKind
 
 _MIN_TROOPS = 500  # smaller figures are units, losses or patrols, not a build-up
 _MAX_TROOPS = 400_000  # larger ones are whole armies ("900,000 active personnel")
-_UNIT_SIZE = re.compile(r"\b(?:each|apiece|per (?:unit|group|battalion))\b[^,;.]{0,30}$", re.I)
+_UNIT_SIZE = re.compile(
+    r"\b(?:each|apiece|per (?:unit|group|battalion))\b[^,;.]{0,30}$"
+    # "A BTG on paper is 700 to 900 troops", "a battalion tactical group numbers about 800"
+    r"|\b(?:btgs?|battalion(?: tactical group)?s?|brigades?|regiments?|divisions?|companies|company|"
+    r"platoons?)\b[^,;.]{0,20}\b(?:is|are|has|have|numbers?|comprises?|of|typically|usually)\s+"
+    r"(?:(?:about|around|roughly|some|up to|between)\s+)?$",
+    re.I,
+)
 
 
 def _noun_after(tail: str) -> tuple[str, list[str]] | None:

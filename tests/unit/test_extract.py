@@ -64,6 +64,7 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Russian troops ringed Kharkiv, a city of some 1.4 million people.", []),
         ("Russian troops shelled the town, home to 30,000 residents.", []),
         ("Images show more than 400 troop tents at a camp in Belarus.", []),
+        ("A battalion tactical group is about 800 troops on paper.", []),  # a unit's size
         ("The Russian force in Belarus was assessed by Latvian officials to be about 28,000.", [(28000, None, "approx")]),
     ],
 )  # fmt: skip
@@ -199,6 +200,8 @@ def test_relative_end_date_without_reference_is_flagged_not_guessed() -> None:
         ("The death toll includes 12 children, the mayor said.", [(12, "killed")]),
         ("One man died and 9 were hospitalised after the strike.", [(1, "killed"), (9, "wounded")]),
         ("Enemy losses from 24.02 to 05.03 amounted to about 9,000 people.", [(9000, "killed_or_wounded")]),
+        # a toll's earlier value is the same toll, not troops
+        ("Kyiv said 6,000 Russian soldiers had been killed, up from 4,500 on Monday.", [(6000, "killed"), (4500, "killed")]),
         # the prisoners are another figure of the clause, not this one
         ("Kyiv said 150 Russian soldiers were captured and some 2,000 killed.", [(2000, "killed")]),
     ],

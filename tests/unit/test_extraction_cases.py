@@ -81,7 +81,6 @@ KNOWN = {
     "r2-cas-001": "casualty: incident (city, day), killed and wounded, 'reports the police of X'",
     "r2-cas-010": "casualty: Russian MoD style 'Up to 130 nationalists ... were destroyed'",
     "r2-cas-012": "casualty: OHCHR breakdown casualties / killed / injured after a colon",
-    "r2-cas-021": "casualty: running total 'rose to N on Saturday ... up from M a day earlier'",
     "r2-cas-022": "casualty: 'personnel losses ... of whom irretrievable / sanitary'",
     "r2-cas-026": "casualty: headline, place before the colon is the location",
     "r2-cas-035": "casualty: current toll beside a historical massacre (historical not annotated)",

@@ -81,6 +81,9 @@ def scopes(text: str, published: date) -> dict[int, str]:
          {11: "killed/all/incident-kharkiv-2022-02-28"}),
         ("At least 21 people died when a missile struck the regional administration building in Mykolaiv.", date(2022, 3, 29),
          {21: "killed/all/incident-mykolaiv-2022-03-29"}),
+        # a nationality names no town: "near the Polish border"
+        ("A missile strike near the Polish border killed 9 people in Starychi.", date(2022, 3, 13),
+         {9: "killed/all/incident-starychi-2022-03-13"}),
         ("Russian airstrikes hit a base in the village of Kalynivka. The strikes killed 18 servicemen, the report said.", FEB_25,
          {18: "killed/all/incident-kalynivka-2022-02-25"}),
         # sub-counts are facts of their own
