@@ -78,7 +78,7 @@ _RETRACTED = re.compile(
 _UP_FROM = re.compile(r"\b(?:up|down|rising|risen|falling|fallen)\s+from\s*$", re.I)
 
 
-def _last_kind_before(casualties: list[tuple[Amount, Finding]], start: int) -> bool:
+def _toll_before(casualties: list[tuple[Amount, Finding]], start: int) -> bool:
     """Whether the figure before ``start`` in the sentence is a toll."""
     return any(amount.start < start for amount, _ in casualties)
 
@@ -153,7 +153,7 @@ def findings_in_sentence(
         if amount.start not in casualty_starts  # "498 of its troops have been killed"
         # "5,710 servicemen had been killed, up from 4,300 on Sunday": the toll's earlier value
         and not (
-            _UP_FROM.search(text[: amount.start]) and _last_kind_before(casualties, amount.start)
+            _UP_FROM.search(text[: amount.start]) and _toll_before(casualties, amount.start)
         )
     ]
     for _, finding in sorted([*casualties, *troops], key=lambda pair: pair[0].start):

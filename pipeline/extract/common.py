@@ -9,18 +9,31 @@ from datetime import date
 
 from pipeline.dates import resolve
 from pipeline.extract.lexicon import alternation
-from pipeline.numbers import Amount
+from pipeline.numbers import Amount, parse_number
 
 MONTHS = (
     r"jan(?:uary)?|feb(?:r?uary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 DATE_EXPRESSION = (
-    rf"(?:(?:last|next|this|past)\s+)?(?:{_WEEKDAYS})"
+    rf"(?:(?:last|next|this|past)\s+)?(?:{WEEKDAYS})"
     rf"|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?"
     rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})\.?(?:,?\s+(?:19|20)\d\d)?"
 )
+
+
+def weekday_number(name: str) -> int:
+    """Monday 0 ... Sunday 6."""
+    return WEEKDAYS.split("|").index(name.lower())
+
+
+def count_of(word: str) -> int:
+    """A small count written in digits or words ("3", "ten", "a" week) as a number."""
+    word = word.lower()
+    return 1 if word in ("a", "an") else parse_number(word)
+
+
 _DATE_AFTER = re.compile(rf"^\s*(?:on|as of|by|since)?\s*(?P<d>{DATE_EXPRESSION})\b", re.I)
 _CURRENCY_BEFORE = re.compile(r"(?:[$€£¥₽]|\b(?:usd|eur|rub|us\$))\s*$", re.IGNORECASE)
 _CURRENCY_AFTER = re.compile(

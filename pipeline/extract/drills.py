@@ -26,11 +26,10 @@ import re
 from datetime import date, timedelta
 
 from pipeline.dates import resolve
-from pipeline.extract.common import MONTHS, Finding
+from pipeline.extract.common import MONTHS, WEEKDAYS, Finding, count_of, weekday_number
 from pipeline.extract.lexicon import alternation
 from schemas.enums import ClaimKind, Qualifier
 
-_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -52,7 +51,7 @@ _ONE_DATE = (
     rf"|[0-3]?\d\.[01]\d(?:\.20\d\d)?\b"  # 20.02, 20.02.2022
     rf"|\b20\d\d-[01]\d-[0-3]\d\b"  # 2022-02-20
     rf"|\b(?!24/7\b)[0-3]?\d/[0-3]?\d(?:/(?:20)?\d\d)?\b(?!/)"  # 20/02, 2/20 (month first unless impossible)
-    rf"|(?:(?:this|next|last|coming|past)\s+)?(?:{_WEEKDAYS})\b"  # Sunday, this Sunday
+    rf"|(?:(?:this|next|last|coming|past)\s+)?(?:{WEEKDAYS})\b"  # Sunday, this Sunday
     rf"|the\s+(?:{_DAY}|{_ORDINALS})\b(?!\s+(?:of\s+)?(?:{MONTHS}))"  # the 20th
     rf"|today|tomorrow|tonight|yesterday)"
 )
@@ -96,10 +95,6 @@ _NOT_ENDING = re.compile(
     rf"(?:end|conclude|finish|wrap up|be over|be completed|stop)\s+(?:on\s+|by\s+)?(?P<date>{_ONE_DATE})",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = {
-    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20,
-}  # fmt: skip
 
 # --- what a date is to the drills -----------------------------------------------------
 
@@ -288,7 +283,7 @@ def _end_dates(sentence: str, reference: date | None) -> list[Finding]:
     duration = _DURATION.search(sentence)
     if duration:
         n = duration.group("n") or duration.group("n2")
-        days = int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()]
+        days = count_of(n)
         start = _resolve(duration.group("d") or duration.group("d2"), reference, "nearest")
         if start is not None:
             end = start + timedelta(days=days)
@@ -296,7 +291,7 @@ def _end_dates(sentence: str, reference: date | None) -> list[Finding]:
     since = _DAYS_AFTER_END.search(sentence)
     if since and reference is not None:
         n = since.group("n")
-        end = reference - timedelta(days=int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()])
+        end = reference - timedelta(days=count_of(n))
         return [_finding(end.isoformat(), end, Qualifier.EXACT, since.start())]
     within = _IN_DAYS.search(sentence)
     if (
@@ -305,11 +300,7 @@ def _end_dates(sentence: str, reference: date | None) -> list[Finding]:
         and not re.search(r"\bif\b", sentence[: within.start()], re.I)
     ):
         n = within.group("n")
-        days = (
-            (int(n) if n.isdigit() else _NUMBER_WORDS[n.lower()])
-            if n
-            else 7 * _NUMBER_WORDS[within.group("week").lower()]
-        )
+        days = count_of(n) if n else 7 * count_of(within.group("week"))
         end = reference + timedelta(days=days)
         return [_finding(end.isoformat(), end, Qualifier.EXACT, within.start())]
     for match in _DATE.finditer(sentence):
@@ -369,9 +360,9 @@ def _resolve(written: str, reference: date | None, tense: str) -> date | None:
                 month = reference.month % 12 + 1
                 found = found.replace(year=reference.year + (month == 1), month=month)
             return found
-    weekday = re.fullmatch(rf"(?:this |coming )?({_WEEKDAYS})", words)
+    weekday = re.fullmatch(rf"(?:this |coming )?({WEEKDAYS})", words)
     if weekday and reference is not None and tense != "nearest":
-        target = [d.lower() for d in _WEEKDAYS.split("|")].index(weekday.group(1))
+        target = weekday_number(weekday.group(1))
         ahead = (target - reference.weekday()) % 7
         if tense == "future":
             return reference + timedelta(days=ahead)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.dates import resolve
-from pipeline.extract.common import MONTHS
+from pipeline.extract.common import MONTHS, WEEKDAYS, count_of, weekday_number
 from pipeline.extract.lexicon import alternation
 from pipeline.periods import period_at, period_by_cue, period_starting_near
 
@@ -39,12 +39,6 @@ __all__ = [
     "with_side",
 ]
 
-_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "twenty": 20,
-    "thirty": 30, "a": 1, "an": 1,
-}  # fmt: skip
 _FIRST_DAY = re.compile(
     r"\b(?:on |during |after |in )?(?:the )?(?P<which>first|opening|second|third)\s+day\b", re.I
 )
@@ -56,7 +50,7 @@ _WINDOW = re.compile(
 )
 _DAY_WORDS = re.compile(
     rf"\b(?P<d>today|tonight|overnight|yesterday|this morning|this afternoon|last night|"
-    rf"on (?:{_WEEKDAYS})(?: (?:morning|afternoon|evening|night))?|"
+    rf"on (?:{WEEKDAYS})(?: (?:morning|afternoon|evening|night))?|"
     rf"on (?:{MONTHS})\.? [0-3]?\d(?:st|nd|rd|th)?|on (?:the )?[0-3]?\d(?:st|nd|rd|th)? (?:of )?(?:{MONTHS}))\b",
     re.I,
 )
@@ -72,11 +66,11 @@ _TOLL_BEFORE_DAY = re.compile(
     r"airstrike|attack|bombing|explosion|blast|fire|lost|deaths|casualties)\b[^.;]*$",
     re.IGNORECASE,
 )
-_SINCE_WEEKDAY = re.compile(rf"\bsince\s+(?:last\s+)?(?P<d>{_WEEKDAYS})\b", re.I)
+_SINCE_WEEKDAY = re.compile(rf"\bsince\s+(?:last\s+)?(?P<d>{WEEKDAYS})\b", re.I)
 #: The day a running total was counted up to: "as of midnight on Sunday", "by Monday"
 _CUTOFF = re.compile(
     rf"\b(?:as of|as at|up to|until|till|through|by)\s+(?:(?:midnight|noon|the end of)\s+(?:on\s+)?)?"
-    rf"(?:local time\s+)?(?P<d>today|yesterday|(?:on\s+)?(?:{_WEEKDAYS})|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?"
+    rf"(?:local time\s+)?(?P<d>today|yesterday|(?:on\s+)?(?:{WEEKDAYS})|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?"
     rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS}))\b",
     re.I,
 )
@@ -129,7 +123,7 @@ _PLACE = re.compile(
     r"(?P<p>[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|region|oblast|island|Island))?)"
 )
 _NOT_PLACE = re.compile(
-    rf"^(?:{MONTHS}|{_WEEKDAYS}|russian|ukrainian|russians|ukrainians|western|the|a|an|"
+    rf"^(?:{MONTHS}|{WEEKDAYS}|russian|ukrainian|russians|ukrainians|western|the|a|an|"
     # a nationality or an institution's adjective: "near the Polish border", "the International
     # Centre for Peacekeeping" name no town
     r"polish|belarusian|moldovan|romanian|hungarian|slovak|lithuanian|latvian|estonian|european|"
@@ -217,7 +211,7 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
             return f"since:{near.id}", None
     since_day = _SINCE_WEEKDAY.search(sentence)
     if since_day and reference is not None:  # "since Thursday": the last Thursday before
-        target = _WEEKDAYS.split("|").index(since_day.group("d").lower())
+        target = weekday_number(since_day.group("d"))
         began = reference - timedelta(days=(reference.weekday() - target - 1) % 7 + 1)
         near = period_starting_near(began)
         if near is not None:
@@ -240,7 +234,7 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
 
 def _window(match: re.Match[str], reference: date | None) -> tuple[str, date | None] | None:
     raw = (match.group("n") or "one").lower()
-    n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw, 1)
+    n = count_of(raw)
     unit = match.group("unit").lower()
     if unit.startswith("24"):
         n, unit = 1, "day"
@@ -383,9 +377,9 @@ def with_context(flags: tuple[str, ...], context: TollContext) -> tuple[str, ...
 
 _SAID_ON = re.compile(
     rf"\b(?:said|says|told|announced|reported|claimed|stated|estimated|tweeted|wrote|"
-    rf"confirmed|briefed)\b(?:[^,.;\u201c\"]{{0,60}}?\s)?(?:late\s+|early\s+)?(?P<a>on\s+(?:{_WEEKDAYS})|(?:{_WEEKDAYS})|"
+    rf"confirmed|briefed)\b(?:[^,.;\u201c\"]{{0,60}}?\s)?(?:late\s+|early\s+)?(?P<a>on\s+(?:{WEEKDAYS})|(?:{WEEKDAYS})|"
     rf"on\s+(?:{MONTHS})\.?\s+[0-3]?\d|yesterday|last night)\b(?:\s+(?:night|morning|evening|afternoon))?"
-    rf"|\b(?P<b>on\s+(?:{_WEEKDAYS})|(?:{_WEEKDAYS})|yesterday)(?:\s+(?:night|morning|evening|afternoon))?"
+    rf"|\b(?P<b>on\s+(?:{WEEKDAYS})|(?:{WEEKDAYS})|yesterday)(?:\s+(?:night|morning|evening|afternoon))?"
     rf"\s+(?:said|told|announced|reported|claimed|stated|estimated)\b",
     re.IGNORECASE,
 )
@@ -403,8 +397,8 @@ def statement_day(sentence: str, reference: date | None) -> date | None:
     words = re.sub(r"^on\s+", "", (match.group("a") or match.group("b")).lower())
     if words in ("yesterday", "last night"):
         return reference - timedelta(days=1)
-    if words.split()[0] in _WEEKDAYS.split("|"):
-        back = (reference.weekday() - _WEEKDAYS.split("|").index(words.split()[0])) % 7
+    if words.split()[0] in WEEKDAYS.split("|"):
+        back = (reference.weekday() - weekday_number(words.split()[0])) % 7
         return reference - timedelta(days=back)
     found = resolve(words, reference)
     return found if found is not None and found <= reference else None
