@@ -16,7 +16,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -184,6 +186,40 @@ def use_broker(url: str) -> None:
     from workers.celery_app import use_broker as point_app_at
 
     point_app_at(url)
+
+
+@contextmanager
+def running_pipeline(
+    tmp_path: Path, ledger_url: str, broker_url: str, engine: Engine
+) -> Iterator[tuple[Any, dict[str, str], WorkerProcess]]:
+    """A worker process and a watcher thread on a temporary inbox (the watcher's
+    ``Inbox``, the worker's environment, the worker), stopped on leaving."""
+    import threading
+
+    from pipeline.settings import load_settings
+    from workers.tasks import enqueue
+    from workers.watcher import Inbox, Watcher
+
+    env = pipeline_env(tmp_path, ledger_url, broker_url)
+    use_broker(broker_url)
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker.start()
+    settings = load_settings(
+        data_dir=tmp_path / "data", inbox_dir=tmp_path / "inbox", database_url=ledger_url,
+        broker_url=broker_url, settle_seconds=0.2,
+    )  # fmt: skip
+    inbox = Inbox(settings, engine, enqueue)
+    inbox.prepare()
+    stop = threading.Event()
+    watcher = Watcher(inbox, settle_seconds=0.2, rescan_seconds=1.0)
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield inbox, env, worker
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        worker.stop()
 
 
 def process(engine: Engine, name: str, raw: bytes) -> int:

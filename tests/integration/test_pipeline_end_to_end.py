@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +16,11 @@ from sqlalchemy import Engine
 
 from pipeline import ledger
 from pipeline.database import session
-from pipeline.settings import load_settings
 from schemas.enums import ClaimStatus, DocumentState
-from tests.conftest import SEEDS, WorkerProcess, pipeline_env, use_broker
+from tests.conftest import SEEDS, WorkerProcess, running_pipeline
 from workers.cli import main
 from workers.stack import copy_into
-from workers.watcher import Inbox, Watcher
+from workers.watcher import Inbox
 
 pytestmark = pytest.mark.integration
 SEED_GOLD = Path(__file__).resolve().parent.parent / "data" / "seeds_gold.jsonl"
@@ -33,28 +31,8 @@ def running(
     tmp_path: Path, ledger_url: str, engine: Engine, clean_broker: str
 ) -> Iterator[tuple[Inbox, dict[str, str], WorkerProcess]]:
     """A worker process and a watcher thread on a temporary inbox."""
-    from workers.tasks import enqueue
-
-    env = pipeline_env(tmp_path, ledger_url, clean_broker)
-    use_broker(clean_broker)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
-    settings = load_settings(
-        data_dir=tmp_path / "data", inbox_dir=tmp_path / "inbox", database_url=ledger_url,
-        broker_url=clean_broker, settle_seconds=0.2,
-    )  # fmt: skip
-    inbox = Inbox(settings, engine, enqueue)
-    inbox.prepare()
-    stop = threading.Event()
-    watcher = Watcher(inbox, settle_seconds=0.2, rescan_seconds=1.0)
-    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
-    thread.start()
-    try:
-        yield inbox, env, worker
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-        worker.stop()
+    with running_pipeline(tmp_path, ledger_url, clean_broker, engine) as running:
+        yield running
 
 
 def _wait_until_finished(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -31,11 +30,10 @@ from sqlalchemy import Engine
 
 from pipeline import ledger, stages
 from pipeline.database import open_ledger, session
-from pipeline.settings import load_settings
-from tests.conftest import ROOT, WorkerProcess, pipeline_env, use_broker
+from tests.conftest import ROOT, running_pipeline
 from workers.cli import main
 from workers.stack import copy_into
-from workers.watcher import Inbox, Watcher
+from workers.watcher import Inbox
 
 pytestmark = pytest.mark.integration
 
@@ -159,31 +157,12 @@ def _scorer() -> ModuleType:
 @pytest.fixture
 def stack(tmp_path: Path, clean_broker: str) -> Iterator[tuple[Inbox, dict[str, str], Engine]]:
     """A worker process (with the default model) and a watcher thread on a SQLite ledger."""
-    from workers.tasks import enqueue
-
     url = f"sqlite:///{tmp_path / 'story.db'}"
-    env = pipeline_env(tmp_path, url, clean_broker)
-    use_broker(clean_broker)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
     engine = open_ledger(url)
-    settings = load_settings(
-        data_dir=tmp_path / "data", inbox_dir=tmp_path / "inbox", database_url=url,
-        broker_url=clean_broker, settle_seconds=0.2,
-    )  # fmt: skip
-    inbox = Inbox(settings, engine, enqueue)
-    inbox.prepare()
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=Watcher(inbox, settle_seconds=0.2, rescan_seconds=1.0).run, args=(stop,), daemon=True
-    )
-    thread.start()
     try:
-        yield inbox, env, engine
+        with running_pipeline(tmp_path, url, clean_broker, engine) as (inbox, env, _):
+            yield inbox, env, engine
     finally:
-        stop.set()
-        thread.join(timeout=10)
-        worker.stop()
         engine.dispose()
 
 
