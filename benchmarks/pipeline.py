@@ -50,7 +50,7 @@ def _peak_rss_mb(stack: Stack) -> float:
     """VmHWM (peak resident set) of the worker's processes, the largest of them, in MB."""
     peak = 0
     for child in stack.children:
-        if stack.names.get(child.pid) != "worker":
+        if child.name != "worker" or child.pid is None:
             continue
         main = psutil.Process(child.pid)
         for process in [main, *main.children(recursive=True)]:
@@ -68,7 +68,7 @@ def _worker_cpu_seconds(stack: Stack) -> float:
     """CPU time (user + system) used so far by the worker's processes, main and pool."""
     total = 0.0
     for child in stack.children:
-        if stack.names.get(child.pid) != "worker":
+        if child.name != "worker" or child.pid is None:
             continue
         main = psutil.Process(child.pid)
         for process in [main, *main.children(recursive=True)]:

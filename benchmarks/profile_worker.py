@@ -86,7 +86,7 @@ def main() -> None:
     spies: list[subprocess.Popen[bytes]] = []
 
     def attach(stack: Stack) -> None:
-        worker = next(c for c in stack.children if stack.names.get(c.pid) == "worker")
+        worker = next(c for c in stack.children if c.name == "worker")
         command = [spy, "record", "--pid", str(worker.pid), "--subprocesses", "--format", "raw",
                    "--nolineno", "--output", str(raw)]  # fmt: skip
         spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
