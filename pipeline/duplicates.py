@@ -9,11 +9,15 @@ copies; a copy points at the earliest document of its group (``copy_of_id``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, and_, col, or_, select
 
 from schemas.tables import Document, DocumentBand
@@ -66,22 +70,27 @@ def _from_bytes(raw: bytes) -> MinHash:
     return MinHash(num_perm=NUM_PERM, hashvalues=values, scheme=SCHEME)
 
 
-def find_original(session: Session, *, document: Document, minhash: MinHash) -> Document | None:
-    """The earliest document this one nearly duplicates, or None."""
-    buckets = band_buckets(minhash)
-    candidates = session.exec(
-        select(DocumentBand.document_id)
+@functools.cache
+def _candidates() -> Any:
+    """The band lookup, built once (its 16 terms cost more to build than to run)."""
+    band = DocumentBand.__table__  # type: ignore[attr-defined]
+    return (
+        sa_select(band.c.document_id)
         .where(
-            or_(
-                *(
-                    and_(DocumentBand.band == b, DocumentBand.bucket == h)
-                    for b, h in enumerate(buckets)
-                )
-            ),
-            DocumentBand.document_id != document.id,
+            or_(*(and_(band.c.band == b, band.c.bucket == bindparam(f"bucket{b}"))
+                  for b in range(BANDS))),
+            band.c.document_id != bindparam("document_id"),
         )
         .distinct()
-    ).all()
+    )  # fmt: skip
+
+
+def find_original(session: Session, *, document: Document, minhash: MinHash) -> Document | None:
+    """The earliest document this one nearly duplicates, or None."""
+    buckets = {f"bucket{b}": h for b, h in enumerate(band_buckets(minhash))}
+    candidates = (
+        session.execute(_candidates(), {**buckets, "document_id": document.id}).scalars().all()
+    )
     roots: set[int] = set()
     for candidate_id, copy_of_id, signature_bytes in session.exec(
         select(Document.id, Document.copy_of_id, Document.minhash).where(

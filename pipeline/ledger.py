@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, text, true
+from sqlalchemy import and_, bindparam, case, func, or_, text, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -117,6 +118,23 @@ def get_raw(session: Session, *, document_id: int) -> bytes:
     return source.raw
 
 
+def source_of(session: Session, *, document_id: int) -> tuple[str, bool, str, bytes | None]:
+    """In one query: a document's state, whether it holds its normalised text, its file
+    name and its stored bytes (None if it has none)."""
+    document = Document.__table__  # type: ignore[attr-defined]
+    source = DocumentSource.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        sa_select(document.c.state, document.c.text.is_not(None), document.c.file_name,
+                  source.c.raw)
+        .select_from(document.outerjoin(source, source.c.document_id == document.c.id))
+        .where(document.c.id == document_id)
+    ).first()  # fmt: skip
+    if row is None:
+        raise NotFound(f"no document #{document_id}")
+    state, has_text, file_name, raw = row
+    return str(state), bool(has_text), str(file_name), raw
+
+
 def set_state(
     session: Session,
     *,
@@ -209,8 +227,9 @@ def add_claims(
     origin_of: dict[int, str],
     tolerance: float,
 ) -> list[Claim]:
-    """Add the document's claims; a claim already stored (same fingerprint) is kept as is,
-    so extracting a document twice changes nothing."""
+    """Add the document's claims and set its ``claim_count``; a claim already stored (same
+    fingerprint) is kept as is, so extracting a document twice changes nothing. Flushes
+    once, with whatever else the session holds."""
     stored = {
         c.fingerprint: c
         for c in session.exec(select(Claim).where(Claim.document_id == document.id)).all()
@@ -256,6 +275,8 @@ def add_claims(
         session.add(claim)
         stored[key] = claim
         result.append(claim)
+    document.claim_count = len(result)
+    session.add(document)
     session.flush()
     return result
 
@@ -265,17 +286,36 @@ VERIFICATION_COLUMNS = ("id", "kind", "value", "value_high", "value_date", "qual
                          "origin", "as_of", "status", "flags")  # fmt: skip
 
 
+_Row = namedtuple("_Row", VERIFICATION_COLUMNS)  # type: ignore[misc]
+
+
 def _verification_columns() -> list[Any]:
     return [Claim.__table__.c[name] for name in VERIFICATION_COLUMNS]  # type: ignore[attr-defined]
 
 
-def claim_rows_in_scope(session: Session, *, kind: str, scope: str) -> list[tuple[Any, ...]]:
+def claim_rows_in_scope(
+    session: Session, *, kind: str, scope: str, limit: int | None = None
+) -> list[tuple[Any, ...]]:
     """The columns verification needs, for every claim of one proposition (no ORM objects,
-    no quotes: a proposition may hold thousands of claims)."""
+    no quotes: a proposition may hold thousands of claims); the first ``limit`` by id when
+    given."""
     query = (
         sa_select(*_verification_columns())
         .where(col(Claim.kind) == kind, col(Claim.scope) == scope)
         .order_by(col(Claim.id))
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def claim_rows_of_document(session: Session, *, document_id: int) -> list[tuple[Any, ...]]:
+    """The columns verification needs, then the scope, for each claim of one document."""
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    query = (
+        sa_select(*_verification_columns(), claim.c.scope)
+        .where(claim.c.document_id == document_id)
+        .order_by(claim.c.id)
     )
     return [tuple(row) for row in session.execute(query).all()]
 
@@ -291,15 +331,19 @@ def claim_rows_near(
     new_ids: set[int],
     window_days: int,
     tolerance: float,
+    new_rows: Sequence[Any] | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """The claims of a proposition that new claims can matter to, without reading the rest:
     those within the window of the new claims' dates (same moment), later ones that differ
     from a new figure (they supersede it), and earlier unsettled ones that differ from a new
     figure (it supersedes them). None when the new claims have no date or no figure, in
-    which case the caller reads the whole proposition."""
+    which case the caller reads the whole proposition. ``new_rows``: the new claims' rows
+    when the caller has read them (their figures and dates never change)."""
     claim = Claim.__table__  # type: ignore[attr-defined]
     columns = _verification_columns()
-    new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
+    if new_rows is None:
+        new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
+    new_rows = [_Row(*row[: len(VERIFICATION_COLUMNS)]) for row in new_rows]
     if not new_rows or any(r.as_of is None or r.value is None for r in new_rows):
         return None
     low = min(r.as_of for r in new_rows) - timedelta(days=window_days)
@@ -377,13 +421,67 @@ def unresolved_end_dates(session: Session) -> list[Claim]:
     )
 
 
-def claims_with_events(session: Session, *, ids: Sequence[int]) -> set[int]:
+def last_events(session: Session, *, ids: Sequence[int]) -> dict[int, int]:
+    """The sequence number of each claim's latest status event (claims with none are left
+    out), in one query."""
     if not ids:
-        return set()
-    rows = session.exec(
-        select(StatusEvent.claim_id).where(col(StatusEvent.claim_id).in_(ids)).distinct()
+        return {}
+    event = StatusEvent.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa_select(event.c.claim_id, func.max(event.c.seq))
+        .where(event.c.claim_id.in_(list(ids)))
+        .group_by(event.c.claim_id)
     ).all()
-    return set(rows)
+    return {int(claim_id): int(seq) for claim_id, seq in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One status change to write: the claim's status now and its latest event's number
+    (``last_seq`` 0: it has none yet, this is its first status)."""
+
+    claim_id: int
+    old_status: str
+    last_seq: int
+    new_status: str
+    reason: str
+    cause_claim_id: int | None = None
+    actor: str = "verifier"
+
+
+def record_changes(session: Session, changes: Sequence[StatusChange]) -> list[StatusEvent]:
+    """Write status changes read under the proposition's lock: each claim's new status
+    (one statement for all of them, without loading the claims) and its event (ORM rows,
+    so that the alerts' ``after_flush`` hook sees them). Claims the session holds are
+    expired, so that none shows its old status."""
+    if not changes:
+        return []
+    now = utcnow()
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        claim.update().where(claim.c.id == bindparam("claim_id")).values(
+            status=bindparam("new_status"), updated_at=bindparam("now")
+        ),
+        [{"claim_id": c.claim_id, "new_status": c.new_status, "now": now} for c in changes],
+    )  # fmt: skip
+    events = []
+    for change in changes:
+        event = StatusEvent(
+            claim_id=change.claim_id,
+            seq=change.last_seq + 1,
+            old_status=change.old_status if change.last_seq else None,
+            new_status=change.new_status,
+            reason=change.reason,
+            cause_claim_id=change.cause_claim_id,
+            actor=change.actor,
+        )
+        fit_columns(event)
+        session.add(event)
+        events.append(event)
+        held = session.identity_map.get(session.identity_key(Claim, change.claim_id))
+        if held is not None:
+            session.expire(held, ["status", "updated_at"])
+    return events
 
 
 def add_event(
@@ -395,25 +493,29 @@ def add_event(
     cause_claim_id: int | None = None,
     actor: str = "verifier",
 ) -> StatusEvent:
-    """Change a claim's status and write the event that says why."""
-    last_seq = session.exec(
-        select(func.max(StatusEvent.seq)).where(StatusEvent.claim_id == claim.id)
-    ).one()
-    event = StatusEvent(
-        claim_id=claim.id,  # type: ignore[arg-type]
-        seq=(last_seq or 0) + 1,
-        old_status=claim.status if last_seq else None,
-        new_status=new_status,
-        reason=reason,
-        cause_claim_id=cause_claim_id,
-        actor=actor,
-    )
-    claim.status = new_status
-    claim.updated_at = utcnow()
-    fit_columns(event)
-    session.add(claim)
-    session.add(event)
+    """Change one claim's status and write the event that says why."""
+    assert claim.id is not None
+    last_seq = last_events(session, ids=[claim.id]).get(claim.id, 0)
+    change = StatusChange(claim.id, claim.status, last_seq, new_status, reason,
+                          cause_claim_id, actor)  # fmt: skip
+    (event,) = record_changes(session, [change])
     return event
+
+
+def finish_document(session: Session, *, document_id: int, state: DocumentState) -> None:
+    """Move a document to ``state`` by its id, without loading it; ``NotFound`` when it is
+    gone."""
+    document = Document.__table__  # type: ignore[attr-defined]
+    done = session.connection().execute(
+        document.update().where(document.c.id == document_id).values(
+            state=state.value, updated_at=utcnow()
+        )
+    )  # fmt: skip
+    if done.rowcount == 0:
+        raise NotFound(f"no document #{document_id}")
+    held = session.identity_map.get(session.identity_key(Document, document_id))
+    if held is not None:
+        session.expire(held, ["state", "updated_at"])
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,12 @@ def _normalised(document: Document) -> bool:
 
 def source_to_normalise(session: Session, *, document_id: int) -> Source | None:
     """Read: the bytes to normalise, or None when the document is normalised already."""
-    document = ledger.get_document(session, document_id=document_id)
-    if _normalised(document):
+    state, has_text, file_name, raw = ledger.source_of(session, document_id=document_id)
+    if reached(state, DocumentState.NORMALISED) and has_text:
         return None
-    return Source(ledger.get_raw(session, document_id=document_id), document.file_name)
+    if raw is None:
+        raise ledger.NotFound(f"no stored bytes for document #{document_id}")
+    return Source(raw, file_name)
 
 
 def normalise_source(source: Source) -> NormalisedArticle:
@@ -130,29 +132,31 @@ def store_extraction(
     document = ledger.get_document(session, document_id=document_id)
     if reached(document.state, DocumentState.EXTRACTED):
         return len(ledger.claims_of_document(session, document_id=document_id))
-    minhash = extraction.minhash
-    original = duplicates.find_original(session, document=document, minhash=minhash)
-    document.copy_of_id = original.id if original is not None else None
-    duplicates.register(session, document=document, minhash=minhash)
-    voice = document_origin(document, original)
-    claims = extraction.claims
-    if story.needs_story(claims):
-        claims = story.resolve_from_story(claims, ledger.drill_end_dates(session))
-    stored = ledger.add_claims(
-        session,
-        document=document,
-        claims=claims,
-        scope_of={i: scope_of(c) for i, c in enumerate(claims)},
-        origin_of={
-            i: resolve_origin(c.claimant or c.speaker, phrase=c.speaker_phrase, voice=voice)
-            for i, c in enumerate(claims)
-        },
-        tolerance=tolerance,
-    )
-    document.claim_count = len(stored)
+    # The document's changes go out in one UPDATE with the claims' INSERT (add_claims
+    # flushes once), not one per change.
+    with session.no_autoflush:
+        minhash = extraction.minhash
+        original = duplicates.find_original(session, document=document, minhash=minhash)
+        document.copy_of_id = original.id if original is not None else None
+        duplicates.register(session, document=document, minhash=minhash)
+        voice = document_origin(document, original)
+        claims = extraction.claims
+        if story.needs_story(claims):
+            claims = story.resolve_from_story(claims, ledger.drill_end_dates(session))
+        ledger.set_state(session, document=document, state=DocumentState.EXTRACTED)
+        stored = ledger.add_claims(
+            session,
+            document=document,
+            claims=claims,
+            scope_of={i: scope_of(c) for i, c in enumerate(claims)},
+            origin_of={
+                i: resolve_origin(c.claimant or c.speaker, phrase=c.speaker_phrase, voice=voice)
+                for i, c in enumerate(claims)
+            },
+            tolerance=tolerance,
+        )
     if any(c.kind == ClaimKind.DRILL_END_DATE.value and c.value_date for c in stored):
         reresolve_end_dates(session)
-    ledger.set_state(session, document=document, state=DocumentState.EXTRACTED)
     return len(stored)
 
 
@@ -216,9 +220,8 @@ def document_origin(document: Document, original: Document | None) -> str:
 def verify_stage(
     session: Session, *, document_id: int, tolerance: float, same_moment_days: int
 ) -> int:
-    document = ledger.get_document(session, document_id=document_id)
     changes = verify_document(
         session, document_id=document_id, tolerance=tolerance, same_moment_days=same_moment_days
     )
-    ledger.set_state(session, document=document, state=DocumentState.VERIFIED)
+    ledger.finish_document(session, document_id=document_id, state=DocumentState.VERIFIED)
     return changes

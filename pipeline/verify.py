@@ -418,20 +418,25 @@ def view_of(claim: Claim) -> View:
     return View.from_row(tuple(getattr(claim, name) for name in ledger.VERIFICATION_COLUMNS))
 
 
+#: A proposition with at most this many claims is read whole: one simple query costs less
+#: than the queries that pick out the claims near the new ones.
+SMALL_PROPOSITION = 64
+
+
 def verify_document(
     session: Session, *, document_id: int, tolerance: float = 0.10, same_moment_days: int = 3
 ) -> int:
     """Re-verify every proposition the document's claims are about; returns the number of
     status changes written. Safe to repeat: a second run writes nothing."""
-    claims = ledger.claims_of_document(session, document_id=document_id)
+    rows = ledger.claim_rows_of_document(session, document_id=document_id)
     changes = 0
-    for kind, scope in sorted({(c.kind, c.scope) for c in claims}):
+    for kind, scope in sorted({(row[1], row[-1]) for row in rows}):
         # The document's claims are the new evidence, whether or not another worker has
         # already given them a first status (it did so without weighing them as evidence).
-        new = {c.id for c in claims if c.kind == kind and c.scope == scope}
+        new = [row[:-1] for row in rows if (row[1], row[-1]) == (kind, scope)]
         changes += verify_proposition(
             session, kind=kind, scope=scope, tolerance=tolerance,
-            same_moment_days=same_moment_days, new_ids=new,  # type: ignore[arg-type]
+            same_moment_days=same_moment_days, new_ids={int(r[0]) for r in new}, new_rows=new,
         )  # fmt: skip
     return changes
 
@@ -444,21 +449,28 @@ def verify_proposition(
     tolerance: float = 0.10,
     same_moment_days: int = 3,
     new_ids: set[int] | None = None,
+    new_rows: list[tuple[Any, ...]] | None = None,
 ) -> int:
     """Recompute the statuses of one proposition's claims; write an event for each change.
 
-    With ``new_ids`` (the claims a document just added) only the claims near them are
-    read (``ledger.claim_rows_near``) and only those they can move are decided again
-    (``may_change``); without, every claim is read and decided (as after a reviewer's
-    verdict). Only the columns a decision needs are read."""
+    With ``new_ids`` (the claims a document just added; ``new_rows``, their rows when the
+    caller has read them) a small proposition is read whole, a larger one only the claims
+    near the new ones (``ledger.claim_rows_near``), and only the claims the new ones can
+    move are decided again (``may_change``); without, every claim is read and decided (as
+    after a reviewer's verdict). Only the columns a decision needs are read."""
     ledger.lock_proposition(session, kind=kind, scope=scope)
     # Read nothing from before the lock: another worker may have just changed these claims.
-    session.expire_all()
     rows = None
-    if new_ids and kind != ClaimKind.DRILL_END_DATE.value:
+    if new_ids:
+        rows = ledger.claim_rows_in_scope(
+            session, kind=kind, scope=scope, limit=SMALL_PROPOSITION + 1
+        )
+        if len(rows) > SMALL_PROPOSITION:
+            rows = None
+    if rows is None and new_ids and kind != ClaimKind.DRILL_END_DATE.value:
         rows = ledger.claim_rows_near(
             session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
-            tolerance=tolerance,
+            tolerance=tolerance, new_rows=new_rows,
         )  # fmt: skip
     if rows is None:
         rows = ledger.claim_rows_in_scope(session, kind=kind, scope=scope)
@@ -475,10 +487,12 @@ def verify_proposition(
     decisions = decide(views, tolerance=tolerance, same_moment_days=same_moment_days, only=only)
     current = {v.id: v.status for v in views}
     candidates = set(current) if new_ids is None else set(new_ids)
-    undecided = candidates - ledger.claims_with_events(session, ids=list(candidates))
-    changes = 0
+    moved = {i for i, d in decisions.items() if d.status.value != current[i]}
+    last = ledger.last_events(session, ids=sorted(candidates | moved))
+    undecided = candidates - set(last)
+    changes = []
     for claim_id, decision in sorted(decisions.items()):
-        if decision.status.value == current[claim_id] and claim_id not in undecided:
+        if claim_id not in moved and claim_id not in undecided:
             continue
         if (
             new_ids is not None
@@ -488,17 +502,18 @@ def verify_proposition(
             # Adding claims only moves a status forward; a lower decision here comes from
             # reading only the claims near the new ones, not from the evidence.
             continue
-        claim = session.get(Claim, claim_id)
-        assert claim is not None
-        ledger.add_event(
-            session,
-            claim=claim,
-            new_status=decision.status.value,
-            reason=decision.reason,
-            cause_claim_id=decision.cause,
+        changes.append(
+            ledger.StatusChange(
+                claim_id,
+                current[claim_id],
+                last.get(claim_id, 0),
+                decision.status.value,
+                decision.reason,
+                decision.cause,
+            )
         )
-        changes += 1
-    return changes
+    ledger.record_changes(session, changes)
+    return len(changes)
 
 
 _RANK = {

@@ -152,9 +152,7 @@ def findings_in_sentence(
         for amount, finding in troop_findings(text, amounts, reference, context)
         if amount.start not in casualty_starts  # "498 of its troops have been killed"
         # "5,710 servicemen had been killed, up from 4,300 on Sunday": the toll's earlier value
-        and not (
-            _UP_FROM.search(text[: amount.start]) and _toll_before(casualties, amount.start)
-        )
+        and not (_UP_FROM.search(text[: amount.start]) and _toll_before(casualties, amount.start))
     ]
     for _, finding in sorted([*casualties, *troops], key=lambda pair: pair[0].start):
         found.append(finding)
