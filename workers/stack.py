@@ -435,6 +435,8 @@ class Stack:
         env = {**os.environ, **settings.as_environment(), "CLAIMTRACK_BROKER_URL": self.broker_url}
         worker_args = ["worker", "--loglevel=INFO", f"--concurrency={self.concurrency}",
                        f"--hostname={self.worker_name}", "--without-gossip", "--without-mingle"]  # fmt: skip
+        if self.with_flower:
+            worker_args.append("--task-events")  # Flower shows every task from the first
         self.supervisor.add(ChildProcess("worker", celery_command(*worker_args), env,
                                          self._log_path("worker")))  # fmt: skip
         if self.with_flower:

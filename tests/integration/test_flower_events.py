@@ -57,6 +57,7 @@ def test_flower_sees_file_names_findings_and_clean_refusals(
     worker = WorkerProcess(env, tmp_path / "worker.log")
     worker.start()
     try:
+        _watch_like_flower(worker)
         seed = sorted(SEEDS.glob("*.txt"))[0]
         empty = tmp_path / "blank page.txt"
         empty.write_text("   \n")
@@ -93,6 +94,32 @@ def test_flower_sees_file_names_findings_and_clean_refusals(
     assert _of(events, "task-failed") == []
     log = worker.log()
     assert "raised unexpected" not in log and "Traceback" not in log, log[-3000:]
+
+
+def _watch_like_flower(worker: WorkerProcess) -> None:
+    """What Flower does when it starts (and every 5 s): tell the workers to send task
+    events. A worker sends none until someone watches (workers.celery_app)."""
+    from workers.celery_app import app
+
+    deadline = time.monotonic() + 20
+    while not app.control.enable_events(reply=True, timeout=1.0):
+        assert time.monotonic() < deadline, worker.log()[-3000:]
+
+
+def test_a_worker_sends_no_task_events_until_someone_watches(
+    tmp_path: Path, sqlite_url: str, clean_broker: str, events: list[dict[str, Any]]
+) -> None:
+    env = pipeline_env(tmp_path, sqlite_url, clean_broker)
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker.start()
+    try:
+        seed = sorted(SEEDS.glob("*.txt"))[1]
+        result = CliRunner().invoke(main, ["ingest", str(seed), "--wait"], env=env)
+        time.sleep(1)  # events, had any been sent, would have arrived
+    finally:
+        worker.stop()
+    assert result.exit_code == 0, result.output
+    assert [e for e in list(events) if str(e.get("type", "")).startswith("task-")] == []
 
 
 def _of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -5,12 +5,15 @@ is stopped (two SIGTERMs, or SIGKILL), no child is left behind."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,6 +120,16 @@ class Up:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def flower_tasks(self) -> set[str]:
+        """The names of the tasks Flower's task list shows (its page's own JSON query)."""
+        query = urllib.parse.urlencode({
+            "draw": 1, "start": 0, "length": 100, "search[value]": "",
+            "order[0][column]": 0, "order[0][dir]": "asc", "columns[0][data]": "name",
+        })  # fmt: skip
+        port = self.env["CLAIMTRACK_FLOWER_PORT"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/tasks/datatable?{query}") as page:
+            return {str(task["name"]) for task in json.load(page)["data"]}
+
     def child(self, word: str) -> int:
         assert self.process is not None
         (pid,) = [
@@ -179,6 +192,9 @@ def test_up_restarts_its_worker_and_stops_leaving_no_child(up: Up, data_dir: Pat
 
     wait_until(verified, 90, "the article verified by the restarted worker")
     engine.dispose()
+    # Flower saw its three tasks: `up` starts its worker sending task events.
+    wait_until(lambda: up.flower_tasks() >= {"claimtrack.normalise", "claimtrack.extract",
+                                             "claimtrack.verify"}, 20, "the tasks in Flower")  # fmt: skip
 
     children |= descendants(up.process.pid)
     assert len(alive(children)) >= 4  # broker, worker (+ its pool process), Flower
