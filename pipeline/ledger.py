@@ -111,6 +111,16 @@ def get_document(session: Session, *, document_id: int) -> Document:
     return document
 
 
+def file_name_of(session: Session, *, document_id: int) -> str:
+    document = Document.__table__  # type: ignore[attr-defined]
+    name = session.execute(
+        sa_select(document.c.file_name).where(document.c.id == document_id)
+    ).scalar_one_or_none()
+    if name is None:
+        raise NotFound(f"no document #{document_id}")
+    return str(name)
+
+
 def get_raw(session: Session, *, document_id: int) -> bytes:
     source = session.get(DocumentSource, document_id)
     if source is None:

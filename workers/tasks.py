@@ -257,8 +257,8 @@ def enqueuer(engine: Engine) -> Callable[[int], None]:
     Flower shows is read from the ledger."""
 
     def send(document_id: int) -> None:
-        with session(engine) as s:
-            name = ledger.get_document(s, document_id=document_id).file_name
+        with reading(engine) as s:
+            name = ledger.file_name_of(s, document_id=document_id)
         enqueue(document_id, file_name=name)
 
     return send

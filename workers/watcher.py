@@ -9,11 +9,12 @@ too, and a periodic rescan catches any event the operating system dropped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from pipeline.errors import InputError
 from pipeline.normalise import decode
 from pipeline.settings import Settings, SettingsError
 from schemas.enums import DocumentState
+from schemas.tables import Document
+from schemas.types import utcnow
 from workers.files import move_unique, open_for_writing, read_article, set_aside
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,39 @@ class Inbox:
         self.processed = self.root / PROCESSED
         self.failed = self.root / FAILED
         self._broker_retry_at = 0.0
+        self._sent: list[int] = []  # sent, not yet marked queued
+        self._batching = False
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Documents sent inside are marked ``queued`` together at the end, in one write
+        transaction instead of one each (a burst of files, a reconcile)."""
+        outer = self._batching
+        self._batching = True
+        try:
+            yield
+        finally:
+            self._batching = outer
+            if not outer:
+                self._mark_queued()
+
+    def _mark_queued(self) -> None:
+        sent, self._sent = self._sent, []
+        if not sent:
+            return
+        document = Document.__table__  # type: ignore[attr-defined]
+        try:
+            with session(self.engine) as s:
+                s.execute(
+                    document.update()
+                    .where(
+                        document.c.id.in_(sent), document.c.state == DocumentState.RECEIVED.value
+                    )
+                    .values(state=DocumentState.QUEUED.value, updated_at=utcnow())
+                )
+                s.commit()
+        except Exception as exc:  # the ledger is away: they stay received and are sent again
+            log.warning("could not mark %d sent documents queued (%s)", len(sent), exc)
 
     def prepare(self) -> None:
         for directory in (self.root, self.processed, self.failed):
@@ -174,11 +210,9 @@ class Inbox:
             log.warning("could not enqueue document #%s (%s); will retry", document_id, exc)
             return False
         self._broker_retry_at = 0.0
-        with session(self.engine) as s:
-            document = ledger.get_document(s, document_id=document_id)
-            if document.state == DocumentState.RECEIVED.value:
-                ledger.set_state(s, document=document, state=DocumentState.QUEUED)
-                s.commit()
+        self._sent.append(document_id)
+        if not self._batching:
+            self._mark_queued()
         return True
 
     def reconcile(self, *, idle_seconds: float = 0) -> int:
@@ -187,13 +221,15 @@ class Inbox:
         message was lost). Tasks are idempotent, so a document sent twice is done once."""
         with session(self.engine) as s:
             unfinished = ledger.unfinished_documents(s, idle_seconds=idle_seconds)
-        return sum(self.send(document_id) for document_id in unfinished)
+        with self.batch():
+            return sum(self.send(document_id) for document_id in unfinished)
 
     def resend_received(self) -> int:
         """Send documents recorded but never handed to the broker."""
         with session(self.engine) as s:
             waiting = [d.id for d in ledger.list_documents(s, state=DocumentState.RECEIVED.value)]
-        return sum(self.send(i) for i in waiting if i is not None)
+        with self.batch():
+            return sum(self.send(i) for i in waiting if i is not None)
 
     def _refuse(self, path: Path, raw: bytes | None, reason: str, detail: str) -> Outcome:
         """Set the file aside in ``failed/`` beside its note; a file that could be read is
@@ -310,6 +346,13 @@ class Watcher:
 
     def poll_once(self) -> list[Outcome]:
         outcomes = []
+        with self.inbox.batch():
+            outcomes = self._take_settled()
+        self.outcomes.extend(outcomes)
+        return outcomes
+
+    def _take_settled(self) -> list[Outcome]:
+        outcomes = []
         for path in self._settled():
             try:
                 outcome = self.inbox.take(path)
@@ -319,7 +362,6 @@ class Watcher:
             self._trouble.pop(path, None)
             if outcome is not None:
                 outcomes.append(outcome)
-        self.outcomes.extend(outcomes)
         return outcomes
 
     def _remember_trouble(self, path: Path, exc: Exception) -> None:

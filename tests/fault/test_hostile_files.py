@@ -13,10 +13,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy.exc
 from click.testing import CliRunner
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from pipeline import ledger
 from pipeline.database import open_ledger, session
@@ -305,3 +307,51 @@ def test_ingest_neither_follows_a_link_out_of_a_folder_nor_waits_on_a_fifo(
     engine = open_ledger(f"sqlite:///{tmp_path / 'data' / 'ledger.db'}")
     with session(engine) as s:
         assert ledger.list_documents(s) == []  # /etc/passwd-like files are not recorded
+
+
+def test_files_taken_in_one_round_are_marked_queued_in_one_transaction(
+    inbox: tuple[Inbox, list[int]],
+) -> None:
+    """A burst costs one write transaction per file (its record) and one for the round, not
+    two per file: the write lock the workers wait for is taken half as often."""
+    box, queued = inbox
+    for i in range(5):
+        (box.root / f"article {i}.txt").write_text(ARTICLE + f"Report {i}.\n")
+    watcher = Watcher(box, settle_seconds=0)
+    watcher._rescan()
+    assert watcher.poll_once() == []  # sizes noted; taken the next round
+    writes: list[str] = []
+    listen = (box.engine, "begin", lambda conn: writes.append("begin"))
+    event.listen(*listen)
+    try:
+        outcomes = watcher.poll_once()
+    finally:
+        event.remove(*listen)
+    assert len(outcomes) == 5 and len(queued) == 5
+    assert len(writes) == 5 + 1
+    assert {d.state for d in _documents(box)} == {"queued"}
+
+
+def test_sent_documents_the_ledger_cannot_mark_stay_received_and_are_sent_again(
+    inbox: tuple[Inbox, list[int]],
+) -> None:
+    box, queued = inbox
+    (box.root / "article.txt").write_text(ARTICLE)
+    watcher = Watcher(box, settle_seconds=0)
+    watcher._rescan()
+    assert watcher.poll_once() == []
+    refuse = (box.engine, "before_cursor_execute", _refuse_marking)
+    event.listen(*refuse)
+    try:
+        (outcome,) = watcher.poll_once()
+    finally:
+        event.remove(*refuse)
+    assert queued == [outcome.document_id]
+    assert [d.state for d in _documents(box)] == ["received"]
+    assert box.resend_received() == 1 and len(queued) == 2
+    assert [d.state for d in _documents(box)] == ["queued"]
+
+
+def _refuse_marking(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    if statement.startswith("UPDATE document SET state"):
+        raise sqlalchemy.exc.OperationalError(statement, {}, Exception("database is locked"))
