@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, text, true
+from sqlalchemy import and_, bindparam, case, func, literal, or_, text, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -402,6 +402,103 @@ def claim_rows_near(
         ).first()
         if later is not None:
             rows[later.id] = tuple(later)
+    return [rows[i] for i in sorted(rows)]
+
+
+def _has_mark(mark: str) -> Any:
+    """Whether a claim's comma-separated ``flags`` hold ``mark`` (as ``verify.View`` reads
+    them: a whole item, not part of one)."""
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    return (literal(",") + claim.c.flags + literal(",")).like(f"%,{mark},%")
+
+
+def drill_rows_near(
+    session: Session,
+    *,
+    kind: str,
+    scope: str,
+    new_ids: set[int],
+    window_days: int,
+    new_rows: Sequence[Any] | None = None,
+) -> list[tuple[Any, ...]] | None:
+    """``claim_rows_near`` for a fixed fact (the drills' end date), which has no time window
+    of its own: the claims within the window of the new ones' dates (they corroborate or
+    dispute each other), every unconfirmed claim (any new report may move one), the
+    unsettled ones a new claim can supersede (earlier, with another date; or any earlier
+    one, when a new claim reports the drills extended), and for each new claim the newest
+    report that supersedes it, if any. None when a new claim has no date to place it."""
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    columns = _verification_columns()
+    if new_rows is None:
+        new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
+    new: list[Any] = [_Row(*row[: len(VERIFICATION_COLUMNS)]) for row in new_rows]
+    if not new or any(r.as_of is None for r in new):
+        return None
+    window = timedelta(days=window_days)
+    low, high = min(r.as_of for r in new) - window, max(r.as_of for r in new) + window
+    marks = [set(str(r.flags).split(",")) for r in new]
+    reporting = [
+        "extension" in m or (r.value_date is not None and r.qualifier == "more_than")
+        for r, m in zip(new, marks, strict=True)
+    ]
+    dates = {r.value_date for r in new if r.value_date is not None}
+    unsettled = claim.c.status.not_in(_SETTLED)
+    if any(reporting) or any("extended" in m for m in marks) or len(dates) != 1:
+        supersedable = and_(unsettled, claim.c.as_of <= high)
+    else:
+        (only_date,) = dates
+        supersedable = and_(
+            unsettled,
+            claim.c.as_of < high - window,
+            or_(claim.c.value_date.is_(None), claim.c.value_date != only_date),
+        )
+    in_scope = (claim.c.kind == kind, claim.c.scope == scope)
+    query = (
+        sa_select(*columns)
+        .where(*in_scope)
+        .where(
+            or_(
+                claim.c.as_of.between(low, high),
+                claim.c.id.in_(new_ids),
+                claim.c.status == ClaimStatus.UNCONFIRMED.value,
+                supersedable,
+            )
+        )
+    )
+    rows = {row.id: tuple(row) for row in session.execute(query).all()}
+    # verify._reports_extension, and the same or a scheduled date in an article that
+    # reports the extension (View.extended)
+    reports = or_(
+        _has_mark("extension"),
+        and_(claim.c.value_date.is_not(None), claim.c.qualifier == "more_than"),
+    )
+    extension = or_(reports, _has_mark("extended"))
+    for row, mark, extends in zip(new, marks, reporting, strict=True):
+        evidence = [claim.c.status != ClaimStatus.REFUTED.value, claim.c.id != row.id]
+        if not ({"vague", "date_from_story"} & mark):  # a weak claim weighs weak ones too
+            evidence += [~_has_mark("vague"), ~_has_mark("date_from_story")]
+        later = claim.c.as_of > row.as_of + window
+        if extends:  # superseded by a new end date given later (verify._decide_extension)
+            wanted = [[later, claim.c.value_date.is_not(None),
+                       *([claim.c.value_date > row.value_date] if row.value_date else [])]]  # fmt: skip
+        elif row.value_date is None or "extended" in mark:
+            wanted = []  # undated, or superseded by its own article: nothing to look up
+        else:  # a later report of the extension, or a later different date
+            wanted = [
+                [extension, claim.c.as_of >= row.as_of,
+                 or_(claim.c.value_date.is_(None), claim.c.value_date >= row.value_date)],
+                [later, claim.c.value_date.is_not(None), claim.c.value_date != row.value_date,
+                 ~reports],
+            ]  # fmt: skip
+        for conditions in wanted:
+            newest = session.execute(
+                sa_select(*columns)
+                .where(*in_scope, *evidence, *conditions)
+                .order_by(claim.c.as_of.desc(), claim.c.id.desc())
+                .limit(1)
+            ).first()
+            if newest is not None:
+                rows[newest.id] = tuple(newest)
     return [rows[i] for i in sorted(rows)]
 
 

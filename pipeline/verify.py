@@ -467,7 +467,12 @@ def verify_proposition(
         )
         if len(rows) > SMALL_PROPOSITION:
             rows = None
-    if rows is None and new_ids and kind != ClaimKind.DRILL_END_DATE.value:
+    if rows is None and new_ids and kind == ClaimKind.DRILL_END_DATE.value:
+        rows = ledger.drill_rows_near(
+            session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
+            new_rows=new_rows,
+        )  # fmt: skip
+    elif rows is None and new_ids:
         rows = ledger.claim_rows_near(
             session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
             tolerance=tolerance, new_rows=new_rows,

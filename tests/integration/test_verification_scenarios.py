@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import Engine
 
-from pipeline import ledger
+from pipeline import ledger, verify
 from pipeline.database import open_ledger, session
 from schemas.enums import ClaimStatus
 from tests.conftest import assert_histories_unbroken, process
@@ -157,8 +157,18 @@ def _outcome(engine: Engine) -> dict[tuple[str, str, object], tuple[str, str]]:
         return result
 
 
+@pytest.fixture(params=["whole", "near"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How verification reads a proposition: whole (as it does a small one), or only the
+    claims near the new ones (as it does one past ``SMALL_PROPOSITION`` claims). The
+    statuses and reasons must be the same."""
+    if request.param == "near":
+        monkeypatch.setattr(verify, "SMALL_PROPOSITION", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_scenario(engine: Engine, name: str) -> None:
+def test_scenario(engine: Engine, name: str, reading: str) -> None:
     scenario = SCENARIOS[name]
     for file_name, raw in scenario.articles.items():
         process(engine, file_name, raw)
@@ -201,7 +211,7 @@ def test_a_reviewer_verdict_sticks(engine: Engine) -> None:
 @pytest.mark.parametrize("name", ["an extension supersedes the planned end date",
                                   "one wire story republished is one origin",
                                   "vague amounts are not claims: only the figure is kept"])  # fmt: skip
-def test_every_arrival_order_gives_the_same_statuses(tmp_path, name: str) -> None:
+def test_every_arrival_order_gives_the_same_statuses(tmp_path, name: str, reading: str) -> None:
     scenario = SCENARIOS[name]
     for number, order in enumerate(itertools.permutations(scenario.articles)):
         engine = open_ledger(f"sqlite:///{tmp_path / f'order{number}.db'}")
@@ -221,7 +231,9 @@ def test_reprocessing_changes_nothing(engine: Engine) -> None:
     assert _outcome(engine) == before
 
 
-def test_two_workers_verifying_at_once_agree_with_one(engine: Engine, tmp_path) -> None:
+def test_two_workers_verifying_at_once_agree_with_one(
+    engine: Engine, tmp_path, reading: str
+) -> None:
     """Many documents of one proposition verified from two threads at once end where one
     thread alone ends (verification is serialised per proposition)."""
     import threading
