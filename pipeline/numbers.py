@@ -12,6 +12,7 @@ extractors' business; this module only reads numbers.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -290,6 +291,7 @@ def _plausible_range(low_text: str, high_text: str, low: int, high: int) -> bool
     return not (years.fullmatch(low_text.strip()) and years.fullmatch(high_text.strip()))
 
 
+@functools.lru_cache(maxsize=8192)  # verification asks for the same figures again and again
 def interval(
     value: float, value_high: float | None, qualifier: str, *, tolerance: float = 0.10
 ) -> tuple[float, float]:
