@@ -50,23 +50,32 @@ def events(clean_broker: str) -> Iterator[list[dict[str, Any]]]:
         thread.join(5)
 
 
-def test_flower_sees_file_names_findings_and_clean_refusals(
-    tmp_path: Path, sqlite_url: str, clean_broker: str, events: list[dict[str, Any]]
-) -> None:
+@pytest.fixture
+def worker(
+    tmp_path: Path, sqlite_url: str, clean_broker: str
+) -> Iterator[tuple[dict[str, str], WorkerProcess]]:
+    """A real worker, and the environment the CLI reaches it with."""
     env = pipeline_env(tmp_path, sqlite_url, clean_broker)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
+    process = WorkerProcess(env, tmp_path / "worker.log")
+    process.start()
     try:
-        _watch_like_flower(worker)
-        seed = sorted(SEEDS.glob("*.txt"))[0]
-        empty = tmp_path / "blank page.txt"
-        empty.write_text("   \n")
-        result = CliRunner().invoke(main, ["ingest", str(seed), str(empty), "--wait"], env=env)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(_of(events, "task-succeeded")) < 4:
-            time.sleep(0.2)
+        yield env, process
     finally:
-        worker.stop()
+        process.stop()
+
+
+def test_flower_sees_file_names_findings_and_clean_refusals(
+    tmp_path: Path, worker: tuple[dict[str, str], WorkerProcess], events: list[dict[str, Any]]
+) -> None:
+    env, process = worker
+    _watch_like_flower(process)
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    empty = tmp_path / "blank page.txt"
+    empty.write_text("   \n")
+    result = CliRunner().invoke(main, ["ingest", str(seed), str(empty), "--wait"], env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(_of(events, "task-succeeded")) < 4:
+        time.sleep(0.2)
 
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [
@@ -92,7 +101,7 @@ def test_flower_sees_file_names_findings_and_clean_refusals(
         ("claimtrack.verify", "'verified: 1 status change'"),
     ]  # fmt: skip
     assert _of(events, "task-failed") == []
-    log = worker.log()
+    log = process.log()
     assert "raised unexpected" not in log and "Traceback" not in log, log[-3000:]
 
 
@@ -107,17 +116,12 @@ def _watch_like_flower(worker: WorkerProcess) -> None:
 
 
 def test_a_worker_sends_no_task_events_until_someone_watches(
-    tmp_path: Path, sqlite_url: str, clean_broker: str, events: list[dict[str, Any]]
+    worker: tuple[dict[str, str], WorkerProcess], events: list[dict[str, Any]]
 ) -> None:
-    env = pipeline_env(tmp_path, sqlite_url, clean_broker)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
-    try:
-        seed = sorted(SEEDS.glob("*.txt"))[1]
-        result = CliRunner().invoke(main, ["ingest", str(seed), "--wait"], env=env)
-        time.sleep(1)  # events, had any been sent, would have arrived
-    finally:
-        worker.stop()
+    env, _ = worker
+    seed = sorted(SEEDS.glob("*.txt"))[1]
+    result = CliRunner().invoke(main, ["ingest", str(seed), "--wait"], env=env)
+    time.sleep(1)  # events, had any been sent, would have arrived
     assert result.exit_code == 0, result.output
     assert [e for e in list(events) if str(e.get("type", "")).startswith("task-")] == []
 
