@@ -136,6 +136,29 @@ def _wire_patterns() -> list[tuple[str, str]]:
     ]
 
 
+@cache
+def _wire_credits() -> list[tuple[str, re.Pattern[str], re.Pattern[str], re.Pattern[str]]]:
+    """Per agency, compiled once: any of its names; its name in a byline; a credit line."""
+    return [
+        (
+            agency,
+            re.compile(rf"(?:{names})", re.IGNORECASE),
+            re.compile(rf"\b(?:{names})\b", re.IGNORECASE),
+            re.compile(
+                rf"^(?:{names})(?:,\s*[A-Z][\w -]+)?,?$"  # a line that is only the agency
+                rf"|^[A-Z][A-Za-z .'-]{{1,40}}\s*\((?:{names})\)\s*[-–—]"  # KYIV (Reuters) -
+                rf"|\((?:{names})\)\s*$"  # ... (AFP)
+                rf"|\b(?:with|via|from)\s+(?:{names})\.?$|\b(?:{names}) contributed",
+                re.IGNORECASE | re.MULTILINE,
+            ),
+        )
+        for agency, names in _wire_patterns()
+    ]
+
+
+_PICTURE_CREDIT = re.compile(r"^\(?(?:photo|image|picture|credit|video)\b", re.IGNORECASE)
+
+
 def wire_credit(text: str, byline: str | None = None) -> str | None:
     """The wire agency an article credits as its source, if any.
 
@@ -143,21 +166,16 @@ def wire_credit(text: str, byline: str | None = None) -> str | None:
     "Reuters, Kyiv"), a dateline ("KYIV (Reuters) -"), or "with AFP" / "AFP contributed".
     A photo credit ("Photo: AFP") is not a credit for the text.
     """
-    for agency, names in _wire_patterns():
-        if byline and re.search(rf"\b(?:{names})\b", byline, re.IGNORECASE):
+    lines = [line.strip() for line in text.split("\n")[:60]]
+    lines = [line for line in lines if not _PICTURE_CREDIT.match(line)]
+    head = "\n".join(lines)
+    for agency, named, in_byline, credit in _wire_credits():
+        if byline and in_byline.search(byline):
             return agency
-        credit = re.compile(
-            rf"^(?:{names})(?:,\s*[A-Z][\w -]+)?,?$"  # a line that is only the agency
-            rf"|^[A-Z][A-Za-z .'-]{{1,40}}\s*\((?:{names})\)\s*[-–—]"  # KYIV (Reuters) -
-            rf"|\((?:{names})\)\s*$"  # ... (AFP)
-            rf"|\b(?:with|via|from)\s+(?:{names})\.?$|\b(?:{names}) contributed",
-            re.IGNORECASE | re.MULTILINE,
-        )
-        for line in text.split("\n")[:60]:
-            stripped = line.strip()
-            if re.match(r"^\(?(?:photo|image|picture|credit|video)\b", stripped, re.IGNORECASE):
-                continue
-            if credit.search(stripped) and _agency_case_ok(agency, stripped):
+        if not named.search(head):  # not named at all: no line can credit it
+            continue
+        for line in lines:
+            if credit.search(line) and _agency_case_ok(agency, line):
                 return agency
     return _unlisted_agency(text, byline)
 
