@@ -106,6 +106,25 @@ def is_denial(sentence: str, amount: Amount) -> bool:
     return re.search(rf"\b(?:{alternation('denial_cues')})\b", head, re.I) is not None
 
 
+#: A figure counted up to a day, wherever the sentence says it: "As of February 20, ...",
+#: "as at Sunday", "by the eve of the invasion on February 23".
+_COUNTED_TO = re.compile(
+    rf"\b(?:as of|as at|by)\s+(?:(?:the\s+)?(?:eve|morning|night|evening|end|start)\s+of\s+"
+    rf"(?:the\s+)?[\w -]{{0,30}}?\s+on\s+)?(?P<d>{DATE_EXPRESSION})\b",
+    re.I,
+)
+
+
+def counted_to(sentence: str, reference: date | None) -> date | None:
+    """The day a figure is counted up to, when the sentence names one; never after the
+    article's date ("by Sunday" ahead of it is a forecast, not an as-of)."""
+    match = _COUNTED_TO.search(sentence)
+    if match is None or reference is None:
+        return None
+    found = resolve(match.group("d"), reference)
+    return found if found is not None and found <= reference else None
+
+
 def date_right_after(text: str, reference: date | None) -> date | None:
     """A date written right after a figure ("100,000 on January 30") as the figure's as-of."""
     match = _DATE_AFTER.match(text)

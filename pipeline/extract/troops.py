@@ -17,6 +17,7 @@ from pipeline.extract.common import (
     after,
     before,
     clause_before,
+    counted_to,
     date_right_after,
     is_calendar_or_unit,
     is_denial,
@@ -343,7 +344,8 @@ def troop_findings(
                     qualifier=qualifier,
                     vague=amount.vague,
                     location=place_after(tail),
-                    as_of=date_right_after(after_noun, reference),
+                    as_of=date_right_after(after_noun, reference)
+                    or counted_to(sentence, reference),
                     flags=(
                         *(("vague",) if amount.vague else ()),
                         *((f"branch:{branch}",) if (branch := _branch(noun)) else ()),

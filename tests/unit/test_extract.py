@@ -106,6 +106,29 @@ def test_as_of_date_written_after_the_figure() -> None:
     assert first.as_of is None and second.as_of == date(2022, 1, 30)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "as_of"),
+    [
+        ("As of February 10, Russia had 150,000 troops on the border, Pentagon officials said.",
+         date(2022, 2, 10)),
+        ("By the eve of the exercise on February 12, Moscow had massed about 130,000 soldiers "
+         "near Ukraine, US officials said.", date(2022, 2, 12)),
+        ("The number of Russian troops near Ukraine stood at 120,000 as at Monday, Kyiv said.",
+         date(2022, 2, 14)),
+        ("By 9 February some 140,000 Russian servicemen were around Ukraine, a Western "
+         "official told reporters.", date(2022, 2, 9)),
+        # a day ahead of the article is a forecast, not the day the figure is counted to
+        ("Moscow has 100,000 troops near Ukraine and wants them home by February 28, the "
+         "Kremlin said.", REF),
+        # no cut-off: the article's day
+        ("Russia has massed 120,000 troops near Ukraine, officials said on Thursday.", REF),
+    ],
+)  # fmt: skip
+def test_a_troop_count_is_as_of_the_day_it_is_counted_to(sentence: str, as_of: date) -> None:
+    (claim,) = [c for c in extract_claims(article(sentence)) if c.kind == "troop_count"]
+    assert claim.as_of == as_of
+
+
 # --- drill end dates -----------------------------------------------------------------------
 
 
