@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pipeline.dates import resolve
 from pipeline.extract.lexicon import alternation
@@ -107,21 +107,45 @@ def is_denial(sentence: str, amount: Amount) -> bool:
 
 
 #: A figure counted up to a day, wherever the sentence says it: "As of February 20, ...",
-#: "as at Sunday", "by the eve of the invasion on February 23".
+#: "as at Sunday", "through Feb 15", "by the eve of the invasion on February 23", "a figure
+#: dated 20.02.2022"; or a day the sentence opens with ("On January 30 there were ...").
+_NUMERIC_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d\.[01]?\d\.(?:19|20)\d\d"
 _COUNTED_TO = re.compile(
-    rf"\b(?:as of|as at|by)\s+(?:(?:the\s+)?(?:eve|morning|night|evening|end|start)\s+of\s+"
-    rf"(?:the\s+)?[\w -]{{0,30}}?\s+on\s+)?(?P<d>{DATE_EXPRESSION})\b",
+    rf"\b(?:as of|as at|by|through|until|till|up to|dated)\s+"
+    rf"(?:(?:the\s+)?(?:eve|morning|night|evening|end|start)\s+of\s+"
+    rf"(?:the\s+)?[\w -]{{0,30}}?\s+(?:on\s+)?)?(?P<d>{DATE_EXPRESSION}|{_NUMERIC_DATE})\b",
+    re.I,
+)
+_OPENING_DAY = re.compile(
+    rf"^\W*(?:[^,:;]{{0,40}}:\s+)?on\s+(?:the\s+eve\s+of\s+[\w -]{{0,30}}?\s+on\s+)?"
+    rf"(?P<d>{DATE_EXPRESSION})\b",
     re.I,
 )
 
 
+def past_day(expression: str, reference: date) -> date | None:
+    """A day written before a count, read as the last such day up to the article's."""
+    iso = re.fullmatch(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)", expression)
+    dotted = re.fullmatch(r"([0-3]?\d)\.([01]?\d)\.((?:19|20)\d\d)", expression)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if dotted:  # day first, as wherever dots are written
+            return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+    except ValueError:
+        return None
+    if expression.lower() in WEEKDAYS.split("|"):  # "as of Sunday": the Sunday just gone
+        return reference - timedelta(days=(reference.weekday() - weekday_number(expression)) % 7)
+    return resolve(expression, reference)
+
+
 def counted_to(sentence: str, reference: date | None) -> date | None:
     """The day a figure is counted up to, when the sentence names one; never after the
-    article's date ("by Sunday" ahead of it is a forecast, not an as-of)."""
-    match = _COUNTED_TO.search(sentence)
+    article's date ("by March 20" ahead of it is a forecast, not an as-of)."""
+    match = _COUNTED_TO.search(sentence) or _OPENING_DAY.search(sentence)
     if match is None or reference is None:
         return None
-    found = resolve(match.group("d"), reference)
+    found = past_day(match.group("d"), reference)
     return found if found is not None and found <= reference else None
 
 
@@ -130,7 +154,9 @@ def date_right_after(text: str, reference: date | None) -> date | None:
     match = _DATE_AFTER.match(text)
     if not match:
         return None
-    return resolve(match.group("d"), reference)
+    found = resolve(match.group("d"), reference)
+    # a count is never as of a day after the article: "200,000 by March 20" is a forecast
+    return found if found is None or reference is None or found <= reference else None
 
 
 _PLACE = re.compile(

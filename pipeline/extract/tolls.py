@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.dates import resolve
-from pipeline.extract.common import MONTHS, WEEKDAYS, count_of, weekday_number
+from pipeline.extract.common import MONTHS, WEEKDAYS, count_of, past_day, weekday_number
 from pipeline.extract.lexicon import alternation
 from pipeline.periods import period_at, period_by_cue, period_starting_near
 
@@ -67,9 +67,14 @@ _TOLL_BEFORE_DAY = re.compile(
     re.IGNORECASE,
 )
 _SINCE_WEEKDAY = re.compile(rf"\bsince\s+(?:last\s+)?(?P<d>{WEEKDAYS})\b", re.I)
+#: "since Russian forces invaded on Thursday": a period begun by an event on a day
+_SINCE_EVENT_ON = re.compile(
+    rf"\bsince\s+(?:[\w'’-]+\s+){{1,6}}?on\s+(?P<d>{WEEKDAYS}|(?:{MONTHS})\.?\s+[0-3]?\d)\b", re.I
+)
 #: The day a running total was counted up to: "as of midnight on Sunday", "by Monday"
 _CUTOFF = re.compile(
-    rf"\b(?:as of|as at|up to|until|till|through|by)\s+(?:(?:midnight|noon|the end of)\s+(?:on\s+)?)?"
+    rf"\b(?:as of|as at|up to|until|till|through|by)\s+"
+    rf"(?:(?:midnight|noon|the (?:end|morning|evening|night|eve) of)\s+(?:on\s+)?)?"
     rf"(?:local time\s+)?(?P<d>today|yesterday|(?:on\s+)?(?:{WEEKDAYS})|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?"
     rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS}))\b",
     re.I,
@@ -195,37 +200,39 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         found = _window(window, reference)
         if found is not None:
             return found
+    # "since February 24 ..., in figures valid as of March 5": a period, counted to a day
+    counted = _counted_to(sentence, reference)
     named = period_by_cue(lowered)
     if named is not None:
-        return f"since:{named.id}", None
+        return f"since:{named.id}", counted
     if re.search(r"\b(?:so far|to date|in total|in all|overall|altogether|thus far)\b", lowered):
         current = period_at(reference)
         if current is not None:
-            return f"since:{current.id}", None  # a running total: over the period under way
+            return f"since:{current.id}", counted  # a running total: the period under way
     since = _SINCE_DATE.search(sentence)
     if since:
         written = since.group("d")
         year = int(written) if written.isdigit() else None
         near = period_starting_near(None if year else resolve(written, reference), year)
         if near is not None:
-            return f"since:{near.id}", None
-    since_day = _SINCE_WEEKDAY.search(sentence)
-    if since_day and reference is not None:  # "since Thursday": the last Thursday before
-        target = weekday_number(since_day.group("d"))
-        began = reference - timedelta(days=(reference.weekday() - target - 1) % 7 + 1)
+            return f"since:{near.id}", counted
+    for since_day in (_SINCE_WEEKDAY.search(sentence), _SINCE_EVENT_ON.search(sentence)):
+        if since_day is None or reference is None:
+            continue
+        written = since_day.group("d")
+        if written.lower() in WEEKDAYS.split("|"):  # "since Thursday": the last one before
+            target = weekday_number(written)
+            began = reference - timedelta(days=(reference.weekday() - target - 1) % 7 + 1)
+        else:
+            began = resolve(written, reference)  # type: ignore[assignment]
         near = period_starting_near(began)
         if near is not None:
-            return f"since:{near.id}", None
-    cutoff = _CUTOFF.search(sentence)
-    if cutoff and reference is not None and _incident(sentence) is None:
+            return f"since:{near.id}", counted
+    if _CUTOFF.search(sentence) and reference is not None and _incident(sentence) is None:
         # "406 casualties as of midnight on Sunday": a running total counted up to a day
         current = period_at(reference)
-        counted_to = resolve(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
         if current is not None:
-            return (
-                f"since:{current.id}",
-                counted_to if counted_to and counted_to <= reference else None,
-            )
+            return f"since:{current.id}", counted
     on = _day_of_toll(sentence, reference)
     if on is not None:
         return f"day:{on.isoformat()}", on
@@ -253,6 +260,16 @@ def _window(match: re.Match[str], reference: date | None) -> tuple[str, date | N
     return f"window:{int(days)}d", None
 
 
+def _counted_to(sentence: str, reference: date | None) -> date | None:
+    """The day a running total is counted up to ("as of midnight on Sunday"), never after
+    the article's."""
+    cutoff = _CUTOFF.search(sentence)
+    if cutoff is None or reference is None:
+        return None
+    day = past_day(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
+    return day if day is not None and day <= reference else None
+
+
 def _day_of_toll(sentence: str, reference: date | None) -> date | None:
     """A single day the deaths happened on ("killed on Monday", "died overnight"), not the
     day something was said ("said on Monday that 11 were killed")."""
@@ -269,8 +286,10 @@ def _day_of_toll(sentence: str, reference: date | None) -> date | None:
             sentence[max(0, match.start() - 80) : match.start()]
         ):
             continue  # the day of something else: "put them on Wednesday at 5,840"
-        if _SINCE_ANY.search(sentence[max(0, match.start() - 12) : match.start()]):
-            continue
+        if _SINCE_ANY.search(sentence[max(0, match.start() - 12) : match.start()]) or re.search(
+            r"\bsince\b[^,.;:]{0,60}$", sentence[: match.start()], re.I
+        ):
+            continue  # "since Russian forces invaded on Thursday": when a period began
         words = match.group("d").lower()
         if words in ("today", "tonight", "this morning", "this afternoon"):
             return reference

@@ -129,6 +129,32 @@ def test_a_troop_count_is_as_of_the_day_it_is_counted_to(sentence: str, as_of: d
     assert claim.as_of == as_of
 
 
+@pytest.mark.parametrize(
+    ("published", "sentence", "as_of", "period"),
+    [
+        # a running total since an event on a day: the period it began, counted to the article
+        (date(2022, 2, 26), "Kyiv's health ministry says 198 people have been killed, "
+         "most of them civilians, since Russian forces invaded on Thursday.",
+         date(2022, 2, 26), "since:invasion-2022"),
+        # a period and the day it is counted to, both written
+        (date(2022, 3, 6), "Since Feb 24, at least 364 civilians have been killed in Ukraine, "
+         "the UN said, in figures valid as of March 5.", date(2022, 3, 5), "since:invasion-2022"),
+        (date(2022, 2, 27), "By the morning of February 26, about 3,500 Russian soldiers had "
+         "been killed, the General Staff said.", date(2022, 2, 26), "since:invasion-2022"),
+        # a bare weekday cut-off is the one just gone, not the one ahead
+        (date(2022, 3, 3), "The UN has recorded 227 civilian deaths as of Sunday.",
+         date(2022, 2, 27), "since:invasion-2022"),
+    ],
+)  # fmt: skip
+def test_a_toll_is_as_of_the_day_it_is_counted_to(
+    published: date, sentence: str, as_of: date, period: str
+) -> None:
+    (claim,) = [c for c in extract_claims(article(sentence, published=published))
+                if c.kind == "casualty_count"]  # fmt: skip
+    assert claim.as_of == as_of
+    assert f"period:{period}" in claim.flags
+
+
 # --- drill end dates -----------------------------------------------------------------------
 
 
