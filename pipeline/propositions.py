@@ -67,7 +67,9 @@ def victim_group(victims: str | None) -> str:
     "all". A side's soldiers and its people are one group: outlets write "137 soldiers" for
     what a president called "137 of our heroes, military and civilian"."""
     text = (victims or "").lower()
-    civilian = re.search(r"civilian|children|residents|non-combatant", text)
+    civilian = re.search(
+        r"civilian|children|residents|inhabitants|non-?combatant|youngsters|kids|minors", text
+    )
     side = "russian" if "russia" in text else "ukrainian" if "ukrain" in text else None
     if civilian:
         return "russian_civilians" if side == "russian" else "civilians"
@@ -142,7 +144,7 @@ def scope_of(claim: ExtractedClaim) -> str:
     if (
         not part
         and group == "civilians"
-        and re.search(r"\b(?:children|child|minors|kids)\b", claim.victims or "", re.I)
+        and re.search(r"\b(?:children|child|minors|kids|youngsters)\b", claim.victims or "", re.I)
     ):
         part = "children"  # "71 children had been killed": the children's toll, not all civilians'
     if part:

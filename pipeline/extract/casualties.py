@@ -187,6 +187,14 @@ def _victims(head: str, tail: str) -> str | None:
     )
     if toll_before:
         return _named(toll_before.group("mods"), toll_before.group("noun"))
+    number_of = re.search(  # "the number of peaceful inhabitants killed has reached 1,582"
+        rf"\b(?:number|count|tally) of\s+(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns})\b"
+        r"[^.;]{0,60}$",
+        head,
+        re.I,
+    )
+    if number_of:
+        return _named(number_of.group("mods"), number_of.group("noun"))
     return None
 
 

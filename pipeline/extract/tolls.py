@@ -48,8 +48,14 @@ _WINDOW = re.compile(
     r"twenty|thirty|a|an)?\s*(?P<unit>hours?|days?|weeks?|months?|24 hours)\b",
     re.I,
 )
+#: What "Thursday's ..." names when the day is the deaths' own: "Thursday's bombing".
+_ATTACK_NOUNS = (
+    r"(?:strikes?|airstrikes?|attacks?|bombings?|bombardment|shelling|blasts?|explosions?|"
+    r"raids?|assault|missile strike)\b"
+)
 _DAY_WORDS = re.compile(
-    rf"\b(?P<d>today|tonight|overnight|yesterday|this morning|this afternoon|last night|"
+    rf"\b(?P<d>(?:{WEEKDAYS})['’]s(?=\s+(?:[\w-]+\s+){{0,2}}?{_ATTACK_NOUNS})|"
+    rf"today|tonight|overnight|yesterday|this morning|this afternoon|last night|"
     rf"on (?:{WEEKDAYS})(?: (?:morning|afternoon|evening|night))?|"
     rf"on (?:{MONTHS})\.? [0-3]?\d(?:st|nd|rd|th)?|on (?:the )?[0-3]?\d(?:st|nd|rd|th)? (?:of )?(?:{MONTHS}))\b",
     re.I,
@@ -276,6 +282,12 @@ def _day_of_toll(sentence: str, reference: date | None) -> date | None:
     if reference is None:
         return None
     for match in _DAY_WORDS.finditer(sentence):
+        words = match.group("d").lower()
+        if re.search(r"['’]s$", words):  # "Thursday's bombing": the attack's own day
+            day = past_day(words[:-2], reference)
+            if day is not None and day <= reference:
+                return day
+            continue
         if re.search(r"[\u201c\"«]", sentence[: match.start()]):
             continue  # "today" in a quotation is the day it was said, not published
         near = sentence[max(0, match.start() - 25) : match.end() + 25]
@@ -306,7 +318,14 @@ def _incident(sentence: str) -> str | None:
         return None
     match = re.search(rf"\b(?:{alternation('incident_words')})\b", sentence, re.I)
     if match is None:
-        return None
+        # "70 soldiers were killed when Russian artillery hit a military base"
+        when = re.search(
+            r"\b(?:killed|died|dead|wounded|injured|perished)\b[^,.;]{0,20}\bwhen\b[^,.;]{0,50}?"
+            r"\b(?P<w>hit|struck|shelled|bombed|targeted|pounded)\b",
+            sentence,
+            re.I,
+        )
+        return when.group("w").lower() if when else None
     word = match.group(0).lower()
     if word in ("attack", "attacks", "assault", "struck", "hit by") and _THE_WAR.search(sentence):
         return None

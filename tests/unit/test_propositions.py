@@ -86,6 +86,19 @@ def scopes(text: str, published: date) -> dict[int, str]:
          {9: "killed/all/incident-starychi-2022-03-13"}),
         ("Russian airstrikes hit a base in the village of Kalynivka. The strikes killed 18 servicemen, the report said.", FEB_25,
          {18: "killed/all/incident-kalynivka-2022-02-25"}),
+        # whoever writes "non-combatants", "peaceful inhabitants" or "youngsters" counts civilians
+        ("At least 190 non-combatants have been killed since Russian troops crossed into Ukraine, the UN said.", MAR_2,
+         {190: "killed/civilians/since-invasion-2022"}),
+        ("The number of peaceful inhabitants killed has reached 812, the city council said.", MAR_2,
+         {812: "killed/civilians/since-invasion-2022"}),
+        ("UNICEF said at least 21 youngsters have lost their lives since the offensive began.", MAR_2,
+         {21: "killed/civilians-children/since-invasion-2022"}),
+        # an attack named by its day ("Thursday's shelling") happened that day
+        ("Medics have pulled 19 bodies from the ruins after Monday's shelling of a school in Sumy, officials said.", MAR_2,
+         {19: "killed/all/incident-sumy-2022-02-28"}),
+        # "killed when ... hit": an incident, wherever the sentence sets it
+        ("Eleven firefighters died when a missile hit a depot in Vinnytsia, rescuers said.", MAR_2,
+         {11: "killed/all/incident-vinnytsia-2022-03-02"}),
         # sub-counts are facts of their own
         ("Officials said 352 people had died, including 14 children.", date(2022, 2, 27),
          {352: "killed/all/since-invasion-2022", 14: "killed/civilians-children/since-invasion-2022"}),
