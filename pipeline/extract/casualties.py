@@ -122,7 +122,24 @@ def _toll_before(head: str, sentence: str) -> tuple[str, str] | None:
         return "killed", verb
     if _PERSONNEL_ITEM.search(head) and re.search(r"\blosses\b", sentence, re.I):
         return "killed", "exact"
+    label = _TOLL_LABEL.search(head)
+    if label:
+        word = label.group("w").lower()
+        if word in ("casualties", "dead and wounded", "killed and wounded", "losses"):
+            return "killed_or_wounded", "exact"
+        if word in ("wounded", "injured", "injuries"):
+            return "wounded", "exact"
+        return "killed", "exact"
     return None
+
+
+#: A fact box's line: "Civilian deaths (UN): 227", "RUSSIAN MILITARY DEATHS — General
+#: Staff estimate: ~5,840": the toll word names the line, the figure follows its colon.
+_TOLL_LABEL = re.compile(
+    rf"(?:^|[\n•·*|])\s*[^:\n.;]{{0,40}}?\b(?P<w>{_TOLL_WORDS})\b(?:\s*\([^)\n]{{0,40}}\))?"
+    r"(?:\s*[—–-]\s*[^:\n.;]{0,60})?\s*:\s*$",
+    re.IGNORECASE,
+)
 
 
 #: "A Ukrainian soldier was killed", "one person died": a single death with no digits.
@@ -181,7 +198,8 @@ def _victims(head: str, tail: str) -> str | None:
         return _named(after_figure.group("mods"), after_figure.group("noun"))
     toll_before = re.search(
         rf"(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns}|troop|civilian|military|army)\s+"
-        r"(?:deaths|casualties|losses|death toll|toll|dead|fatalities)\b[^.;]{0,40}$",
+        r"(?:deaths|casualties|losses|death toll|toll|dead|fatalities|killed:|wounded:|injured:)"
+        r"(?:\B|\b)[^.;]{0,40}$",
         head,
         re.I,
     )

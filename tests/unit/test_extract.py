@@ -12,6 +12,7 @@ import pytest
 from pipeline.extract import extract_claims, findings_in_sentence
 from pipeline.nlp import load_model
 from pipeline.normalise import normalise
+from pipeline.propositions import scope_of
 from schemas.records import NormalisedArticle
 
 REF = date(2022, 2, 17)  # a Thursday
@@ -127,6 +128,24 @@ def test_as_of_date_written_after_the_figure() -> None:
 def test_a_troop_count_is_as_of_the_day_it_is_counted_to(sentence: str, as_of: date) -> None:
     (claim,) = [c for c in extract_claims(article(sentence)) if c.kind == "troop_count"]
     assert claim.as_of == as_of
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "qualifier", "scope"),
+    [
+        ("Civilian deaths (OHCHR): 406", 406, "exact", "killed/civilians/since-invasion-2022"),
+        ("RUSSIAN MILITARY DEATHS — Kyiv's estimate: ~4,300", 4_300, "approx",
+         "killed/russian/since-invasion-2022"),
+        ("Ukrainian servicemen killed: at least 198", 198, "at_least",
+         "killed/ukrainian/since-invasion-2022"),
+        ("Civilians injured: 801 (UN)", 801, "exact", "wounded/civilians/since-invasion-2022"),
+    ],
+)  # fmt: skip
+def test_a_fact_box_line_gives_its_toll(line: str, value: int, qualifier: str, scope: str) -> None:
+    text = f"War in Ukraine: the figures\n{line}\nMore to follow."
+    (claim,) = extract_claims(article(text, published=date(2022, 3, 1)))
+    assert (claim.kind, claim.value, claim.qualifier) == ("casualty_count", value, qualifier)
+    assert scope_of(claim) == scope
 
 
 @pytest.mark.parametrize(
