@@ -94,7 +94,7 @@ _TOLL_WORDS = (
     r"injuries|dead and wounded|killed and wounded|liquidated|eliminated"
 )
 _TOLL_BEFORE = re.compile(
-    rf"\b(?P<w>{_TOLL_WORDS})\b(?:[^.;:]|\.(?=\d)){{0,100}}?\b(?P<v>"
+    rf"\b(?P<w>{_TOLL_WORDS})\b(?:[^.;:]|\.(?=\d)){{0,150}}?\b(?P<v>"
     + "|".join(sorted((re.escape(v) for v in _TOLL_VERBS), key=len, reverse=True))
     + r")\s*(?:about|around|some|nearly|almost|roughly|approximately)?\s*$",
     re.IGNORECASE,

@@ -96,6 +96,10 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # an attack named by its day ("Thursday's shelling") happened that day
         ("Medics have pulled 19 bodies from the ruins after Monday's shelling of a school in Sumy, officials said.", MAR_2,
          {19: "killed/all/incident-sumy-2022-02-28"}),
+        # a toll far from the verb that gives its figure
+        ("The death toll from Saturday's shelling of the crowded central market square in the eastern "
+         "town of Severodonetsk has now risen to 17, officials said.", MAR_2,
+         {17: "killed/all/incident-severodonetsk-2022-02-26"}),
         # "killed when ... hit": an incident, wherever the sentence sets it
         ("Eleven firefighters died when a missile hit a depot in Vinnytsia, rescuers said.", MAR_2,
          {11: "killed/all/incident-vinnytsia-2022-03-02"}),
