@@ -108,13 +108,15 @@ def _casualty_period(claim: ExtractedClaim) -> str:
 
 
 #: A local authority speaks for its own city or region: "the Mariupol city council",
-#: "Kharkiv's governor", "the mayor of Mykolaiv", "the head of the Sumy regional administration".
+#: "Kharkiv's governor", "the mayor of Mykolaiv", "the head of the Sumy regional administration",
+#: "officials in Mariupol".
 _LOCAL_AUTHORITY = re.compile(
     r"\b(?P<p>[A-Z][\w-]+)(?:['’]s)?\s+(?:city council|city hall|city administration|mayor|"
     r"(?:regional\s+)?governor|regional (?:military\s+)?administration|regional council|"
     r"oblast administration|(?:regional\s+)?police)\b"
     r"|\b(?:mayor|governor|city council)\s+of\s+(?:the\s+)?(?:city of\s+)?(?P<q>[A-Z][\w-]+)"
     r"|\b(?:head|chief)\s+of\s+(?:the\s+)?(?P<r>[A-Z][\w-]+)\s+(?:region|oblast|regional|city)\b"
+    r"|\b(?:[Oo]fficials|[Aa]uthorities)\s+in\s+(?:the\s+)?(?:city of\s+)?(?P<s>[A-Z][\w-]+)"
 )
 _NOT_LOCAL = re.compile(
     r"^(?:ukraine|russia|belarus|the|un|nato|state|us|u\.s|national|federal|border|military|"
@@ -128,7 +130,7 @@ def _jurisdiction(claim: ExtractedClaim) -> str | None:
     found = _LOCAL_AUTHORITY.search(f"{claim.speaker} {claim.speaker_phrase}")
     if found is None:
         return None
-    place = found.group("p") or found.group("q") or found.group("r")
+    place = found.group("p") or found.group("q") or found.group("r") or found.group("s")
     return None if _NOT_LOCAL.match(place) else place
 
 

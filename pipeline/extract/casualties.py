@@ -136,7 +136,8 @@ def _toll_before(head: str, sentence: str) -> tuple[str, str] | None:
 #: A fact box's line: "Civilian deaths (UN): 227", "RUSSIAN MILITARY DEATHS — General
 #: Staff estimate: ~5,840": the toll word names the line, the figure follows its colon.
 _TOLL_LABEL = re.compile(
-    rf"(?:^|[\n•·*|])\s*[^:\n.;]{{0,40}}?\b(?P<w>{_TOLL_WORDS})\b(?:\s*\([^)\n]{{0,40}}\))?"
+    rf"(?:^|[\n•·*|])\s*[^:\n.;]{{0,40}}?\b(?P<w>{_TOLL_WORDS})\b"
+    r"(?:\s+in\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})?(?:\s*\([^)\n]{0,40}\))?"
     r"(?:\s*[—–-]\s*[^:\n.;]{0,60})?\s*:\s*$",
     re.IGNORECASE,
 )
@@ -205,6 +206,14 @@ def _victims(head: str, tail: str) -> str | None:
     )
     if toll_before:
         return _named(toll_before.group("mods"), toll_before.group("noun"))
+    labelled = re.search(  # a fact box's line: "Civilians killed in Ukraine (UN): 474"
+        rf"(?:^|\n)\W*(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns})\s+"
+        r"(?:killed|wounded|injured|dead)\b[^:\n]{0,50}:\s*[~≈]?\s*$",
+        head,
+        re.I,
+    )
+    if labelled:
+        return _named(labelled.group("mods"), labelled.group("noun"))
     number_of = re.search(  # "the number of peaceful inhabitants killed has reached 1,582"
         rf"\b(?:number|count|tally) of\s+(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns})\b"
         r"[^.;]{0,60}$",

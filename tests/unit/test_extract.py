@@ -139,6 +139,8 @@ def test_a_troop_count_is_as_of_the_day_it_is_counted_to(sentence: str, as_of: d
         ("Ukrainian servicemen killed: at least 198", 198, "at_least",
          "killed/ukrainian/since-invasion-2022"),
         ("Civilians injured: 801 (UN)", 801, "exact", "wounded/civilians/since-invasion-2022"),
+        ("Civilians killed in Ukraine (OHCHR, to 28 February): 364", 364, "exact",
+         "killed/civilians/since-invasion-2022"),
     ],
 )  # fmt: skip
 def test_a_fact_box_line_gives_its_toll(line: str, value: int, qualifier: str, scope: str) -> None:

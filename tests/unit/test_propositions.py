@@ -96,6 +96,9 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # an attack named by its day ("Thursday's shelling") happened that day
         ("Medics have pulled 19 bodies from the ruins after Monday's shelling of a school in Sumy, officials said.", MAR_2,
          {19: "killed/all/incident-sumy-2022-02-28"}),
+        # officials in a city speak for the city
+        ("Officials in Kherson said 300 residents of the occupied city had been killed.", MAR_7,
+         {300: "killed/civilians/since-invasion-2022-kherson"}),
         # a toll far from the verb that gives its figure
         ("The death toll from Saturday's shelling of the crowded central market square in the eastern "
          "town of Severodonetsk has now risen to 17, officials said.", MAR_2,
