@@ -307,7 +307,11 @@ def read_tolls_across_article(mentions: list[Mention]) -> list[Mention]:
             side = side_of_victims(previous.victims)
             if side and side_of_victims(victims) is None and victims in (None, "people"):
                 victims = with_side("military", side).replace("military", "people")  # type: ignore[union-attr]
-        if context.side == "own" or (
+        if context.side == "enemy":  # the other side than the speaker's
+            own = side_of_speaker(m.speaker or _claimant(m, named))
+            enemy = {"russian": "ukrainian", "ukrainian": "russian"}.get(own or "")
+            context = replace(context, side=enemy)
+        elif context.side == "own" or (
             context.side is None and is_military(victims) and side_of_victims(victims) is None
         ):
             # "498 of its troops", or "almost 500 soldiers dead" in the Russian ministry's

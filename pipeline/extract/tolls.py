@@ -348,7 +348,13 @@ def find_place(text: str) -> str | None:
     return None
 
 
+#: "the enemy has lost 3,500 soldiers": the side the speaker fights, whoever speaks
+_ENEMY = re.compile(r"\b(?:the\s+)?enemy(?:['’]s)?\b", re.I)
+
+
 def _side(sentence: str) -> str | None:
+    if _ENEMY.search(sentence):
+        return "enemy"
     russian = _RUSSIAN_SIDE.search(sentence)
     ukrainian = _UKRAINIAN_SIDE.search(sentence)
     if russian and not ukrainian:

@@ -96,6 +96,11 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # an attack named by its day ("Thursday's shelling") happened that day
         ("Medics have pulled 19 bodies from the ruins after Monday's shelling of a school in Sumy, officials said.", MAR_2,
          {19: "killed/all/incident-sumy-2022-02-28"}),
+        # "the enemy" is the other side than the speaker's
+        ("The enemy has lost more than 2,000 soldiers, the Ukrainian army said.", MAR_2,
+         {2_000: "killed/russian/since-invasion-2022"}),
+        ("The enemy's losses amount to some 1,100 servicemen killed, Moscow's defence ministry said.", MAR_2,
+         {1_100: "killed/ukrainian/since-invasion-2022"}),
         # officials in a city speak for the city
         ("Officials in Kherson said 300 residents of the occupied city had been killed.", MAR_7,
          {300: "killed/civilians/since-invasion-2022-kherson"}),
