@@ -39,10 +39,17 @@ _ASIDE = re.compile(
 )
 
 
+#: "137 Ukrainians, soldiers and civilians, were killed": an aside that pairs two nouns
+_PAIR_ASIDE = re.compile(
+    r"^((?:[^,;:.]|(?<=\d)[,.](?=\d)){0,40}?),\s*[\w'’-]+\s+(?:and|or)\s+[\w'’-]+\s*,"
+)
+
+
 def _type_after(tail: str) -> tuple[str, str] | None:
     """(casualty type, words between figure and casualty word) for a casualty word nearby.
     An aside between commas is skipped: "352 civilians, including 14 children, were killed"."""
     tail = _ASIDE.sub(r"\1", tail, count=1)
+    tail = _PAIR_ASIDE.sub(r"\1", tail, count=1)
     window = re.split(r"[;:.!?()]|,(?!\d)", tail, maxsplit=1)[0]
     best: tuple[int, str, str] | None = None
     for casualty_type in _TYPE_ORDER:
@@ -50,6 +57,9 @@ def _type_after(tail: str) -> tuple[str, str] | None:
         match = re.search(rf"\b(?:{alt})\b", window, re.IGNORECASE)
         if match is None:
             continue
+        if re.match(r"\w+ fallen\s+(?:back|behind|to|below|from|by|into|under|short|silent)\b",
+                    window[match.start():], re.I):  # fmt: skip
+            continue  # "troops have fallen back": no deaths
         between = window[: match.start()]
         # "21 employees of the State Emergency Service are missing": a longer noun phrase
         # when it is one ("of the ...")

@@ -96,6 +96,14 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # an attack named by its day ("Thursday's shelling") happened that day
         ("Medics have pulled 19 bodies from the ruins after Monday's shelling of a school in Sumy, officials said.", MAR_2,
          {19: "killed/all/incident-sumy-2022-02-28"}),
+        # soldiers who "have fallen" are dead; troops that have fallen back are not
+        ("\"Some 900 of our soldiers have fallen,\" the president told reporters.", MAR_2,
+         {900: "killed/all/since-invasion-2022"}),
+        ("Some 30,000 Russian troops have fallen back from the capital, the Pentagon said.", MAR_2,
+         {30_000: "around_ukraine"}),
+        # an aside pairing two nouns between the figure and its verb
+        ("Officials said 211 Ukrainians, soldiers and civilians, were killed in the first days of the war.", MAR_2,
+         {211: "killed/ukrainian/since-invasion-2022"}),
         # "the enemy" is the other side than the speaker's
         ("The enemy has lost more than 2,000 soldiers, the Ukrainian army said.", MAR_2,
          {2_000: "killed/russian/since-invasion-2022"}),
