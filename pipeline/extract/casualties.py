@@ -207,31 +207,21 @@ def _victims(head: str, tail: str) -> str | None:
     )
     if after_figure:
         return _named(after_figure.group("mods"), after_figure.group("noun"))
-    toll_before = re.search(
-        rf"(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns}|troop|civilian|military|army)\s+"
-        r"(?:deaths|casualties|losses|death toll|toll|dead|fatalities|killed:|wounded:|injured:)"
-        r"(?:\B|\b)[^.;]{0,40}$",
-        head,
-        re.I,
+    mods = r"(?P<mods>(?:[\w'’-]+\s+){0,2}?)"
+    before_figure = (
+        # the noun of a toll: "Russian troop deaths at around 6,000"
+        rf"{mods}(?P<noun>{nouns}|troop|civilian|military|army)\s+(?:deaths|casualties|losses|"
+        r"death toll|toll|dead|fatalities|killed:|wounded:|injured:)(?:\B|\b)[^.;]{0,40}$",
+        # a fact box's line: "Civilians killed in Ukraine (UN): 474"
+        rf"(?:^|\n)\W*{mods}(?P<noun>{nouns})\s+(?:killed|wounded|injured|dead)\b[^:\n]{{0,50}}"
+        r":\s*[~≈]?\s*$",
+        # "the number of peaceful inhabitants killed has reached 1,582"
+        rf"\b(?:number|count|tally) of\s+{mods}(?P<noun>{nouns})\b[^.;]{{0,60}}$",
     )
-    if toll_before:
-        return _named(toll_before.group("mods"), toll_before.group("noun"))
-    labelled = re.search(  # a fact box's line: "Civilians killed in Ukraine (UN): 474"
-        rf"(?:^|\n)\W*(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns})\s+"
-        r"(?:killed|wounded|injured|dead)\b[^:\n]{0,50}:\s*[~≈]?\s*$",
-        head,
-        re.I,
-    )
-    if labelled:
-        return _named(labelled.group("mods"), labelled.group("noun"))
-    number_of = re.search(  # "the number of peaceful inhabitants killed has reached 1,582"
-        rf"\b(?:number|count|tally) of\s+(?P<mods>(?:[\w'’-]+\s+){{0,2}}?)(?P<noun>{nouns})\b"
-        r"[^.;]{0,60}$",
-        head,
-        re.I,
-    )
-    if number_of:
-        return _named(number_of.group("mods"), number_of.group("noun"))
+    for pattern in before_figure:
+        found = re.search(pattern, head, re.I)
+        if found:
+            return _named(found.group("mods"), found.group("noun"))
     return None
 
 
