@@ -357,6 +357,7 @@ def claim_rows_near(
     if not new_rows or any(r.as_of is None or r.value is None for r in new_rows):
         return None
     low = min(r.as_of for r in new_rows) - timedelta(days=window_days)
+    reach = timedelta(days=window_days)
     high = max(r.as_of for r in new_rows) + timedelta(days=window_days)
     central = case(
         (claim.c.value_high.is_not(None), (claim.c.value + claim.c.value_high) / 2.0),
@@ -378,7 +379,8 @@ def claim_rows_near(
         .where(*in_scope)
         .where(
             or_(
-                claim.c.as_of.between(low, high),
+                # twice the window: a claim a new one moves is judged by its own window
+                claim.c.as_of.between(low - reach, high + reach),
                 claim.c.as_of.is_(None),
                 claim.c.id.in_(new_ids),
                 and_(
@@ -436,6 +438,7 @@ def drill_rows_near(
         return None
     window = timedelta(days=window_days)
     low, high = min(r.as_of for r in new) - window, max(r.as_of for r in new) + window
+    reach = window
     marks = [set(str(r.flags).split(",")) for r in new]
     reporting = [
         "extension" in m or (r.value_date is not None and r.qualifier == "more_than")
@@ -458,7 +461,8 @@ def drill_rows_near(
         .where(*in_scope)
         .where(
             or_(
-                claim.c.as_of.between(low, high),
+                # twice the window: a claim a new one moves is judged by its own window
+                claim.c.as_of.between(low - reach, high + reach),
                 claim.c.id.in_(new_ids),
                 claim.c.status == ClaimStatus.UNCONFIRMED.value,
                 supersedable,
