@@ -319,18 +319,51 @@ def claim_rows_in_scope(
     return [tuple(row) for row in session.execute(query).all()]
 
 
-def claim_rows_of_document(session: Session, *, document_id: int) -> list[tuple[Any, ...]]:
-    """The columns verification needs, then the scope, for each claim of one document."""
+def claim_rows_of_document(
+    session: Session, *, document_id: int
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Each claim of one document: its scope, and the columns verification needs."""
     claim = Claim.__table__  # type: ignore[attr-defined]
     query = (
-        sa_select(*_verification_columns(), claim.c.scope)
+        sa_select(claim.c.scope, *_verification_columns())
         .where(claim.c.document_id == document_id)
         .order_by(claim.c.id)
     )
-    return [tuple(row) for row in session.execute(query).all()]
+    return [(str(row[0]), tuple(row[1:])) for row in session.execute(query).all()]
 
 
 _SETTLED = ("superseded", "confirmed", "refuted")
+
+
+def _new_claim_rows(
+    session: Session, new_ids: set[int], new_rows: Sequence[Any] | None
+) -> list[Any]:
+    """The new claims' verification rows (named fields), as the caller read them or read
+    here (their figures and dates never change)."""
+    if new_rows is None:
+        claim = Claim.__table__  # type: ignore[attr-defined]
+        query = sa_select(*_verification_columns()).where(claim.c.id.in_(new_ids))
+        new_rows = session.execute(query).all()
+    return [_Row(*row[: len(VERIFICATION_COLUMNS)]) for row in new_rows]
+
+
+def _rows_where(session: Session, *conditions: Any) -> dict[int, tuple[Any, ...]]:
+    """The verification rows of the claims meeting ``conditions``, by id."""
+    query = sa_select(*_verification_columns()).where(*conditions)
+    return {row.id: tuple(row) for row in session.execute(query).all()}
+
+
+def _newest(session: Session, *conditions: Any) -> tuple[Any, ...] | None:
+    """The newest claim (by as-of date, then id) meeting ``conditions``: one row, however
+    many claims meet them."""
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        sa_select(*_verification_columns())
+        .where(*conditions)
+        .order_by(claim.c.as_of.desc(), claim.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else tuple(row)
 
 
 def claim_rows_near(
@@ -350,15 +383,11 @@ def claim_rows_near(
     which case the caller reads the whole proposition. ``new_rows``: the new claims' rows
     when the caller has read them (their figures and dates never change)."""
     claim = Claim.__table__  # type: ignore[attr-defined]
-    columns = _verification_columns()
-    if new_rows is None:
-        new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
-    new_rows = [_Row(*row[: len(VERIFICATION_COLUMNS)]) for row in new_rows]
-    if not new_rows or any(r.as_of is None or r.value is None for r in new_rows):
+    new = _new_claim_rows(session, new_ids, new_rows)
+    if not new or any(r.as_of is None or r.value is None for r in new):
         return None
-    low = min(r.as_of for r in new_rows) - timedelta(days=window_days)
-    reach = timedelta(days=window_days)
-    high = max(r.as_of for r in new_rows) + timedelta(days=window_days)
+    window = timedelta(days=window_days)
+    low, high = min(r.as_of for r in new) - window, max(r.as_of for r in new) + window
     central = case(
         (claim.c.value_high.is_not(None), (claim.c.value + claim.c.value_high) / 2.0),
         else_=claim.c.value * 1.0,
@@ -368,42 +397,32 @@ def claim_rows_near(
         # verify._differs in SQL: the best values are more than the tolerance apart
         return func.abs(central - value) > tolerance * case((central > value, central), else_=value)
 
-    figures = {best_value(r.value, r.value_high) for r in new_rows}
+    figures = {best_value(r.value, r.value_high) for r in new}
     # One term per figure: past a few dozen the OR nests deeper than SQLite parses
     # ("Expression tree is too large"), and nearly every claim differs from one of them
     # anyway, so every earlier unsettled claim is read (more rows are always safe).
     differs_from_new = or_(*(differs(f) for f in figures)) if len(figures) <= 32 else true()
     in_scope = (claim.c.kind == kind, claim.c.scope == scope)
-    query = (
-        sa_select(*columns)
-        .where(*in_scope)
-        .where(
-            or_(
-                # twice the window: a claim a new one moves is judged by its own window
-                claim.c.as_of.between(low - reach, high + reach),
-                claim.c.as_of.is_(None),
-                claim.c.id.in_(new_ids),
-                and_(
-                    claim.c.as_of < low,
-                    claim.c.status.not_in(_SETTLED),
-                    differs_from_new,
-                ),
-            )
-        )
+    rows = _rows_where(
+        session,
+        *in_scope,
+        or_(
+            # twice the window: a claim a new one moves is judged by its own window
+            claim.c.as_of.between(low - window, high + window),
+            claim.c.as_of.is_(None),
+            claim.c.id.in_(new_ids),
+            and_(claim.c.as_of < low, claim.c.status.not_in(_SETTLED), differs_from_new),
+        ),
     )
-    rows = {row.id: tuple(row) for row in session.execute(query).all()}
     # A new figure is superseded by the newest later figure that differs from it: one row
     # each, however many later claims there are.
-    for row in new_rows:
-        later = session.execute(
-            sa_select(*columns)
-            .where(*in_scope, claim.c.as_of > row.as_of + timedelta(days=window_days))
-            .where(differs(best_value(row.value, row.value_high)))
-            .order_by(claim.c.as_of.desc(), claim.c.id.desc())
-            .limit(1)
-        ).first()
+    for row in new:
+        later = _newest(
+            session, *in_scope, claim.c.as_of > row.as_of + window,
+            differs(best_value(row.value, row.value_high)),
+        )  # fmt: skip
         if later is not None:
-            rows[later.id] = tuple(later)
+            rows[later[0]] = later
     return [rows[i] for i in sorted(rows)]
 
 
@@ -430,15 +449,11 @@ def drill_rows_near(
     one, when a new claim reports the drills extended), and for each new claim the newest
     report that supersedes it, if any. None when a new claim has no date to place it."""
     claim = Claim.__table__  # type: ignore[attr-defined]
-    columns = _verification_columns()
-    if new_rows is None:
-        new_rows = session.execute(sa_select(*columns).where(claim.c.id.in_(new_ids))).all()
-    new: list[Any] = [_Row(*row[: len(VERIFICATION_COLUMNS)]) for row in new_rows]
+    new = _new_claim_rows(session, new_ids, new_rows)
     if not new or any(r.as_of is None for r in new):
         return None
     window = timedelta(days=window_days)
     low, high = min(r.as_of for r in new) - window, max(r.as_of for r in new) + window
-    reach = window
     marks = [set(str(r.flags).split(",")) for r in new]
     reporting = [
         "extension" in m or (r.value_date is not None and r.qualifier == "more_than")
@@ -456,20 +471,17 @@ def drill_rows_near(
             or_(claim.c.value_date.is_(None), claim.c.value_date != only_date),
         )
     in_scope = (claim.c.kind == kind, claim.c.scope == scope)
-    query = (
-        sa_select(*columns)
-        .where(*in_scope)
-        .where(
-            or_(
-                # twice the window: a claim a new one moves is judged by its own window
-                claim.c.as_of.between(low - reach, high + reach),
-                claim.c.id.in_(new_ids),
-                claim.c.status == ClaimStatus.UNCONFIRMED.value,
-                supersedable,
-            )
-        )
+    rows = _rows_where(
+        session,
+        *in_scope,
+        or_(
+            # twice the window: a claim a new one moves is judged by its own window
+            claim.c.as_of.between(low - window, high + window),
+            claim.c.id.in_(new_ids),
+            claim.c.status == ClaimStatus.UNCONFIRMED.value,
+            supersedable,
+        ),
     )
-    rows = {row.id: tuple(row) for row in session.execute(query).all()}
     # verify._reports_extension, and the same or a scheduled date in an article that
     # reports the extension (View.extended)
     reports = or_(
@@ -495,14 +507,9 @@ def drill_rows_near(
                  ~reports],
             ]  # fmt: skip
         for conditions in wanted:
-            newest = session.execute(
-                sa_select(*columns)
-                .where(*in_scope, *evidence, *conditions)
-                .order_by(claim.c.as_of.desc(), claim.c.id.desc())
-                .limit(1)
-            ).first()
+            newest = _newest(session, *in_scope, *evidence, *conditions)
             if newest is not None:
-                rows[newest.id] = tuple(newest)
+                rows[newest[0]] = newest
     return [rows[i] for i in sorted(rows)]
 
 
@@ -589,10 +596,16 @@ def record_changes(session: Session, changes: Sequence[StatusChange]) -> list[St
         fit_columns(event)
         session.add(event)
         events.append(event)
-        held = session.identity_map.get(session.identity_key(Claim, change.claim_id))
-        if held is not None:
-            session.expire(held, ["status", "updated_at"])
+        _expire_held(session, Claim, change.claim_id, ["status", "updated_at"])
     return events
+
+
+def _expire_held(session: Session, model: type[SQLModel], row_id: int, names: list[str]) -> None:
+    """Expire ``names`` of the row the session holds, if it holds it: a statement wrote
+    them without the ORM, and the object must not show the old values."""
+    held = session.identity_map.get(session.identity_key(model, row_id))
+    if held is not None:
+        session.expire(held, names)
 
 
 def add_event(
@@ -624,9 +637,7 @@ def finish_document(session: Session, *, document_id: int, state: DocumentState)
     )  # fmt: skip
     if done.rowcount == 0:
         raise NotFound(f"no document #{document_id}")
-    held = session.identity_map.get(session.identity_key(Document, document_id))
-    if held is not None:
-        session.expire(held, ["state", "updated_at"])
+    _expire_held(session, Document, document_id, ["state", "updated_at"])
 
 
 @dataclass(frozen=True)

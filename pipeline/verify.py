@@ -428,15 +428,17 @@ def verify_document(
 ) -> int:
     """Re-verify every proposition the document's claims are about; returns the number of
     status changes written. Safe to repeat: a second run writes nothing."""
-    rows = ledger.claim_rows_of_document(session, document_id=document_id)
+    by_proposition: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for scope, row in ledger.claim_rows_of_document(session, document_id=document_id):
+        by_proposition.setdefault((View.from_row(row).kind, scope), []).append(row)
     changes = 0
-    for kind, scope in sorted({(row[1], row[-1]) for row in rows}):
+    for (kind, scope), new in sorted(by_proposition.items()):
         # The document's claims are the new evidence, whether or not another worker has
         # already given them a first status (it did so without weighing them as evidence).
-        new = [row[:-1] for row in rows if (row[1], row[-1]) == (kind, scope)]
         changes += verify_proposition(
             session, kind=kind, scope=scope, tolerance=tolerance,
-            same_moment_days=same_moment_days, new_ids={int(r[0]) for r in new}, new_rows=new,
+            same_moment_days=same_moment_days, new_ids={View.from_row(r).id for r in new},
+            new_rows=new,
         )  # fmt: skip
     return changes
 
@@ -465,18 +467,16 @@ def verify_proposition(
         rows = ledger.claim_rows_in_scope(
             session, kind=kind, scope=scope, limit=SMALL_PROPOSITION + 1
         )
-        if len(rows) > SMALL_PROPOSITION:
-            rows = None
-    if rows is None and new_ids and kind == ClaimKind.DRILL_END_DATE.value:
-        rows = ledger.drill_rows_near(
-            session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
-            new_rows=new_rows,
-        )  # fmt: skip
-    elif rows is None and new_ids:
-        rows = ledger.claim_rows_near(
-            session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
-            tolerance=tolerance, new_rows=new_rows,
-        )  # fmt: skip
+        if len(rows) > SMALL_PROPOSITION and kind == ClaimKind.DRILL_END_DATE.value:
+            rows = ledger.drill_rows_near(
+                session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
+                new_rows=new_rows,
+            )  # fmt: skip
+        elif len(rows) > SMALL_PROPOSITION:
+            rows = ledger.claim_rows_near(
+                session, kind=kind, scope=scope, new_ids=new_ids, window_days=same_moment_days,
+                tolerance=tolerance, new_rows=new_rows,
+            )  # fmt: skip
     if rows is None:
         rows = ledger.claim_rows_in_scope(session, kind=kind, scope=scope)
     views = [View.from_row(row) for row in rows]
