@@ -139,14 +139,18 @@ def past_day(expression: str, reference: date) -> date | None:
     return resolve(expression, reference)
 
 
-def counted_to(sentence: str, reference: date | None) -> date | None:
-    """The day a figure is counted up to, when the sentence names one; never after the
-    article's date ("by March 20" ahead of it is a forecast, not an as-of)."""
-    match = _COUNTED_TO.search(sentence) or _OPENING_DAY.search(sentence)
+def day_counted_to(match: re.Match[str] | None, reference: date | None) -> date | None:
+    """The day a cut-off's ``d`` group names ("as of Sunday", "by February 26"), never after
+    the article's date ("by March 20" ahead of it is a forecast, not an as-of)."""
     if match is None or reference is None:
         return None
-    found = past_day(match.group("d"), reference)
+    found = past_day(re.sub(r"^on\s+", "", match.group("d"), flags=re.I), reference)
     return found if found is not None and found <= reference else None
+
+
+def counted_to(sentence: str, reference: date | None) -> date | None:
+    """The day a figure is counted up to, when the sentence names one."""
+    return day_counted_to(_COUNTED_TO.search(sentence) or _OPENING_DAY.search(sentence), reference)
 
 
 def date_right_after(text: str, reference: date | None) -> date | None:

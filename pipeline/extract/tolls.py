@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipeline.dates import resolve
-from pipeline.extract.common import MONTHS, WEEKDAYS, count_of, past_day, weekday_number
+from pipeline.extract.common import (
+    MONTHS,
+    WEEKDAYS,
+    count_of,
+    day_counted_to,
+    past_day,
+    weekday_number,
+)
 from pipeline.extract.lexicon import alternation
 from pipeline.periods import period_at, period_by_cue, period_starting_near
 
@@ -207,7 +214,7 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         if found is not None:
             return found
     # "since February 24 ..., in figures valid as of March 5": a period, counted to a day
-    counted = _counted_to(sentence, reference)
+    counted = day_counted_to(_CUTOFF.search(sentence), reference)
     named = period_by_cue(lowered)
     if named is not None:
         return f"since:{named.id}", counted
@@ -266,16 +273,6 @@ def _window(match: re.Match[str], reference: date | None) -> tuple[str, date | N
     return f"window:{int(days)}d", None
 
 
-def _counted_to(sentence: str, reference: date | None) -> date | None:
-    """The day a running total is counted up to ("as of midnight on Sunday"), never after
-    the article's."""
-    cutoff = _CUTOFF.search(sentence)
-    if cutoff is None or reference is None:
-        return None
-    day = past_day(re.sub(r"^on\s+", "", cutoff.group("d").lower()), reference)
-    return day if day is not None and day <= reference else None
-
-
 def _day_of_toll(sentence: str, reference: date | None) -> date | None:
     """A single day the deaths happened on ("killed on Monday", "died overnight"), not the
     day something was said ("said on Monday that 11 were killed")."""
@@ -302,7 +299,6 @@ def _day_of_toll(sentence: str, reference: date | None) -> date | None:
             r"\bsince\b[^,.;:]{0,60}$", sentence[: match.start()], re.I
         ):
             continue  # "since Russian forces invaded on Thursday": when a period began
-        words = match.group("d").lower()
         if words in ("today", "tonight", "this morning", "this afternoon"):
             return reference
         if words in ("overnight", "last night", "yesterday"):
