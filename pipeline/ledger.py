@@ -626,6 +626,18 @@ def add_event(
     return event
 
 
+def mark_queued(session: Session, *, document_ids: Sequence[int]) -> None:
+    """Those of these documents still ``received`` are ``queued`` (their chains were sent),
+    in one statement; one a worker has moved on already is left as it is."""
+    document = Document.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        document.update()
+        .where(document.c.id.in_(list(document_ids)),
+               document.c.state == DocumentState.RECEIVED.value)
+        .values(state=DocumentState.QUEUED.value, updated_at=utcnow())
+    )  # fmt: skip
+
+
 def finish_document(session: Session, *, document_id: int, state: DocumentState) -> None:
     """Move a document to ``state`` by its id, without loading it; ``NotFound`` when it is
     gone."""

@@ -47,14 +47,14 @@ class Source:
     file_name: str
 
 
-def _normalised(document: Document) -> bool:
-    return reached(document.state, DocumentState.NORMALISED) and document.text is not None
+def _normalised(state: str, has_text: bool) -> bool:
+    return reached(state, DocumentState.NORMALISED) and has_text
 
 
 def source_to_normalise(session: Session, *, document_id: int) -> Source | None:
     """Read: the bytes to normalise, or None when the document is normalised already."""
     state, has_text, file_name, raw = ledger.source_of(session, document_id=document_id)
-    if reached(state, DocumentState.NORMALISED) and has_text:
+    if _normalised(state, has_text):
         return None
     if raw is None:
         raise ledger.NotFound(f"no stored bytes for document #{document_id}")
@@ -69,7 +69,7 @@ def normalise_source(source: Source) -> NormalisedArticle:
 def store_normalised(session: Session, *, document_id: int, article: NormalisedArticle) -> bool:
     """Write: returns False when another worker stored it first."""
     document = ledger.get_document(session, document_id=document_id)
-    if _normalised(document):
+    if _normalised(document.state, document.text is not None):
         return False
     ledger.store_article(session, document=document, article=article)
     return True

@@ -29,8 +29,6 @@ from pipeline.errors import InputError
 from pipeline.normalise import decode
 from pipeline.settings import Settings, SettingsError
 from schemas.enums import DocumentState
-from schemas.tables import Document
-from schemas.types import utcnow
 from workers.files import move_unique, open_for_writing, read_article, set_aside
 
 log = logging.getLogger(__name__)
@@ -114,16 +112,9 @@ class Inbox:
         sent, self._sent = self._sent, []
         if not sent:
             return
-        document = Document.__table__  # type: ignore[attr-defined]
         try:
             with session(self.engine) as s:
-                s.execute(
-                    document.update()
-                    .where(
-                        document.c.id.in_(sent), document.c.state == DocumentState.RECEIVED.value
-                    )
-                    .values(state=DocumentState.QUEUED.value, updated_at=utcnow())
-                )
+                ledger.mark_queued(s, document_ids=sent)
                 s.commit()
         except Exception as exc:  # the ledger is away: they stay received and are sent again
             log.warning("could not mark %d sent documents queued (%s)", len(sent), exc)
@@ -345,7 +336,6 @@ class Watcher:
         return [path for path in ready if path not in busy]
 
     def poll_once(self) -> list[Outcome]:
-        outcomes = []
         with self.inbox.batch():
             outcomes = self._take_settled()
         self.outcomes.extend(outcomes)
