@@ -10,6 +10,7 @@ of skipping them.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -263,3 +264,21 @@ def assert_histories_unbroken(engine: Engine) -> None:
         last[event.claim_id] = event
     assert set(last) == set(statuses)
     assert {i: e.new_status for i, e in last.items()} == statuses
+
+
+def read_cases(file_name: str) -> list[dict[str, Any]]:
+    """The annotated cases of ``tests/data/<file_name>`` (JSON lines)."""
+    text = (Path(__file__).parent / "data" / file_name).read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def case_params(cases: list[dict[str, Any]], known: dict[str, str]) -> list[Any]:
+    """One test parameter per case, by its id; those in ``known`` (what the rules do not
+    read yet, and why) are strict xfails: a rule that starts reading one fails the test
+    until the list is updated."""
+    return [
+        pytest.param(case, id=case["id"], marks=pytest.mark.xfail(strict=True, reason=known[case["id"]]))
+        if case["id"] in known
+        else pytest.param(case, id=case["id"])
+        for case in cases
+    ]  # fmt: skip

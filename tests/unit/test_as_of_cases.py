@@ -5,20 +5,15 @@ after it. Known misses are strict xfails with their reason."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from pipeline.extract import extract_claims
 from schemas.records import NormalisedArticle
+from tests.conftest import case_params, read_cases
 
-CASES = [
-    json.loads(line)
-    for line in (Path(__file__).parent.parent / "data" / "as_of_cases.jsonl").open()
-    if line.strip()
-]
+CASES = read_cases("as_of_cases.jsonl")
 KNOWN_MISSES = {
     "a05": "a date with slashes ('01/03/2022', day first here, month first in US copy) is not read",
     "a06": "a data note 'civilian deaths verified by OHCHR: 331' is not read as a toll",
@@ -27,15 +22,7 @@ KNOWN_MISSES = {
 }
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, id=c["id"], marks=pytest.mark.xfail(reason=KNOWN_MISSES[c["id"]],
-                                                            strict=True))
-        if c["id"] in KNOWN_MISSES else pytest.param(c, id=c["id"])
-        for c in CASES
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize("case", case_params(CASES, KNOWN_MISSES))
 def test_as_of(case: dict) -> None:
     article = NormalisedArticle(text=case["text"], published=date.fromisoformat(case["published"]))
     found = [c for c in extract_claims(article, None)

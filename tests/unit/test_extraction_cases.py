@@ -12,9 +12,7 @@ one fails here until the list is updated. Rules only: no statistical model.
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -22,14 +20,9 @@ from pipeline.extract import extract_claims
 from pipeline.origins import same_party
 from pipeline.speakers import same_speaker
 from schemas.records import NormalisedArticle
+from tests.conftest import case_params, read_cases
 
-CASES = [
-    json.loads(line)
-    for line in (Path(__file__).parent.parent / "data" / "extraction_cases.jsonl")
-    .read_text("utf-8")
-    .splitlines()
-    if line.strip()
-]
+CASES = read_cases("extraction_cases.jsonl")
 
 #: What the rules do not read yet, and why.
 KNOWN = {
@@ -97,18 +90,7 @@ def _key(kind: str, value: object, high: object) -> tuple[str, str, object]:
     return kind, str(value), high
 
 
-def _params() -> list[object]:
-    return [
-        pytest.param(
-            case, id=case["id"], marks=pytest.mark.xfail(strict=True, reason=KNOWN[case["id"]])
-        )
-        if case["id"] in KNOWN
-        else pytest.param(case, id=case["id"])
-        for case in CASES
-    ]
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", case_params(CASES, KNOWN))
 def test_annotated_case(case: dict) -> None:
     article = NormalisedArticle(text=case["text"], published=date.fromisoformat(case["published"]))
     found: dict[tuple, list] = {}
