@@ -24,9 +24,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
-from benchmarks.record import save
+from benchmarks.record import open_ledger_or_exit, save
 from pipeline import ledger
-from pipeline.database import open_ledger, session
+from pipeline.database import session
 from pipeline.verify import verify_document
 from schemas.records import ExtractedClaim
 from schemas.tables import Claim, Document, StatusEvent
@@ -130,7 +130,7 @@ def time_verify(engine: Engine, day: date, repeats: int = 5) -> float:
 
 
 def measure(url: str | None, documents: int, claims: int, tmp: Path) -> dict[str, float]:
-    engine = open_ledger(url or f"sqlite:///{tmp / f'ledger-{claims}.db'}")
+    engine = open_ledger_or_exit(url or f"sqlite:///{tmp / f'ledger-{claims}.db'}")
     started = time.perf_counter()
     fill(engine, documents, claims)
     filled = time.perf_counter() - started

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
-from benchmarks.record import save
+from benchmarks.record import open_ledger_or_exit, save
 from pipeline import ledger
-from pipeline.database import open_ledger, session
+from pipeline.database import session
 from pipeline.verify import verify_document
 from schemas.records import ExtractedClaim
 from schemas.tables import Claim, Document, StatusEvent
@@ -113,7 +113,7 @@ def main() -> None:
         for kind in args.kinds:
             for size in args.sizes:
                 url = args.database_url or f"sqlite:///{Path(tmp) / f'{kind}-{size}.db'}"
-                engine = open_ledger(url)
+                engine = open_ledger_or_exit(url)
                 if args.database_url:  # one database: start each proposition empty
                     with engine.begin() as conn:
                         conn.exec_driver_sql("DELETE FROM document")

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from pipeline.database import open_ledger
+from pipeline.errors import short
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -15,3 +22,18 @@ def save(name: str, figures: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(figures, indent=2) + "\n")
     return path
+
+
+def open_ledger_or_exit(url: str) -> Engine:
+    """``open_ledger``, or one line saying why not and a non-zero exit (a mistyped
+    ``--database-url`` is the user's mistake, not a traceback)."""
+    try:
+        return open_ledger(url)
+    except Exception as exc:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except Exception:
+            shown = url
+        sys.exit(
+            f"error: cannot open the ledger at {shown}: {short(f'{type(exc).__name__}: {exc}')}"
+        )

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from benchmarks.corpus import generate
-from benchmarks.record import save
+from benchmarks.record import open_ledger_or_exit, save
 from pipeline import ledger, stages
-from pipeline.database import open_ledger, reading, session
+from pipeline.database import reading, session
 from pipeline.nlp import load_model
 from pipeline.settings import load_settings
 
@@ -51,7 +51,7 @@ def run(docs: int, database_url: str | None) -> dict[str, dict[str, float]]:
     nlp = load_model(settings.spacy_model)
     with tempfile.TemporaryDirectory(prefix="ct-stages-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'ledger.db'}"
-        engine = open_ledger(url)
+        engine = open_ledger_or_exit(url)
         ids = []
         for article in generate(docs, start=5000):
             with session(engine) as s:

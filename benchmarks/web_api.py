@@ -21,8 +21,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.ledger_scale import fill
-from benchmarks.record import save
-from pipeline.database import open_ledger
+from benchmarks.record import open_ledger_or_exit, save
 
 QUERIES = {
     "status=unconfirmed (first page of 100)": "/claims?status=unconfirmed",
@@ -47,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ct-web-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'ledger.db'}"
-        engine = open_ledger(url)
+        engine = open_ledger_or_exit(url)
         started = time.perf_counter()
         fill(engine, 20_000, 100_000)
         print(f"filled 100,000 claims in {time.perf_counter() - started:.1f}s")

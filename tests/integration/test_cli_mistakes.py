@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,3 +213,18 @@ def test_a_bug_is_one_line_naming_the_file_with_its_traceback(tmp_path: Path) ->
         f"Error: unexpected RuntimeError: something nobody expected (the traceback is in {log})\n"
     )
     assert "Traceback" in log.read_text() and "second line" in log.read_text()
+
+
+@pytest.mark.parametrize("benchmark", ["stages", "proposition_scale", "ledger_scale", "web_api"])
+def test_a_benchmark_given_a_bad_database_url_says_so_in_one_line(benchmark: str) -> None:
+    """The benchmarks that take --database-url end a mistyped one with one line and exit 1,
+    never a traceback, and never show the password."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{benchmark}", "--database-url", "bogus://u:secret@x/db"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: cannot open the ledger at bogus://u:***@x/db: NoSuchModuleError: "
+        "Can't load plugin: sqlalchemy.dialects:bogus"
+    ]
