@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -118,6 +118,11 @@ def _later(a: View, b: View, window: int) -> bool:
     return a.as_of is not None and b.as_of is not None and (b.as_of - a.as_of).days > window
 
 
+#: A reviewer's verdicts (never decided again), and every status no new claim moves.
+_VERDICTS = frozenset(s.value for s in ClaimStatus if s.is_verdict)
+_SETTLED = _VERDICTS | {ClaimStatus.SUPERSEDED.value}
+
+
 def decide(
     claims: list[View],
     *,
@@ -129,12 +134,13 @@ def decide(
     claims in ``only`` when given; the others are still evidence)."""
     decisions: dict[int, Decision] = {}
     evidence = [c for c in claims if c.status != ClaimStatus.REFUTED.value]
+    # A weak claim (vague, or dated from the others) is judged by the others but is no
+    # evidence for them.
+    strong = [c for c in evidence if not c.weak]
     for claim in claims:
-        if ClaimStatus(claim.status).is_verdict or (only is not None and claim.id not in only):
+        if claim.status in _VERDICTS or (only is not None and claim.id not in only):
             continue
-        # A weak claim (vague, or dated from the others) is judged by the others but is no
-        # evidence for them.
-        others = [o for o in evidence if o.id != claim.id and (claim.weak or not o.weak)]
+        others = [o for o in (evidence if claim.weak else strong) if o.id != claim.id]
         if claim.kind == ClaimKind.DRILL_END_DATE.value:
             decisions[claim.id] = _decide_fixed(claim, others, same_moment_days)
         else:
@@ -154,7 +160,7 @@ def may_change(
     is not yet disputed. Everything else is left as decided; ``decide`` on the whole set
     gives the same statuses.
     """
-    if ClaimStatus(claim.status).is_verdict or claim.status == ClaimStatus.SUPERSEDED.value:
+    if claim.status in _SETTLED:
         return False
     if claim.kind == ClaimKind.DRILL_END_DATE.value:
         return _drill_may_change(claim, new, same_moment_days)
@@ -221,6 +227,15 @@ def _agree(claim: View, other: View, tolerance: float, window: int) -> bool:
     with no date agrees only with the identical figure."""
     if claim.value is None or other.value is None:
         return False
+    return _agree_figures(
+        claim, other, _count_interval(claim, tolerance), _count_interval(other, tolerance), window
+    )
+
+
+def _agree_figures(
+    claim: View, other: View, mine: tuple[float, float], theirs: tuple[float, float], window: int
+) -> bool:
+    """``_agree`` for two claims with figures, given their intervals."""
     if claim.as_of is None or other.as_of is None:
         return (claim.value, claim.value_high, claim.qualifier) == (
             other.value, other.value_high, other.qualifier,
@@ -230,7 +245,7 @@ def _agree(claim: View, other: View, tolerance: float, window: int) -> bool:
     sides = {_open_side(claim), _open_side(other)}
     if sides == {"up", "down"}:
         return False
-    return overlaps(_count_interval(claim, tolerance), _count_interval(other, tolerance))
+    return overlaps(mine, theirs)
 
 
 def _decide_changing(claim: View, others: list[View], tolerance: float, window: int) -> Decision:
@@ -241,26 +256,35 @@ def _decide_changing(claim: View, others: list[View], tolerance: float, window: 
     if claim.value is None:
         return Decision(ClaimStatus.UNCONFIRMED, "the figure has no value to compare")
     mine = _count_interval(claim, tolerance)
+    # _later(claim, o), with the bound computed once
+    after = None if claim.as_of is None else claim.as_of + timedelta(days=window)
     later = [
         o
         for o in others
-        if o.value is not None
+        if after is not None
+        and o.as_of is not None
+        and o.as_of > after
+        and o.value is not None
         and not o.vague
-        and _later(claim, o, window)
         and _differs(claim, o, tolerance)
     ]
     if later:
         return _superseded_by(later, "superseded by a later, different figure: ")
-    conflicts = [
-        o
-        for o in others
-        if o.value is not None
-        and o.origin != claim.origin
-        and not claim.weak
-        and _same_moment(claim, o, window)
-        and not overlaps(mine, _count_interval(o, tolerance))
-    ]
-    agreeing = [o for o in others if _agree(claim, o, tolerance, window)]
+    conflicts: list[View] = []
+    agreeing: list[View] = []
+    for o in others:  # one pass for both (a proposition may hold thousands of claims)
+        if o.value is None:
+            continue
+        theirs = _count_interval(o, tolerance)
+        if (
+            o.origin != claim.origin
+            and not claim.weak
+            and _same_moment(claim, o, window)
+            and not overlaps(mine, theirs)
+        ):
+            conflicts.append(o)
+        if _agree_figures(claim, o, mine, theirs, window):
+            agreeing.append(o)
     decision = _agree_or_dispute(claim, agreeing, conflicts)
     if claim.as_of is None and decision.status is ClaimStatus.UNCONFIRMED:
         return Decision(
