@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,10 @@ from sqlalchemy.engine import make_url
 from pipeline.database import open_ledger
 from pipeline.errors import short
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: CLAIMTRACK_BENCHMARK_RESULTS moves them (a test's run must not overwrite the figures).
+RESULTS = Path(
+    os.environ.get("CLAIMTRACK_BENCHMARK_RESULTS") or Path(__file__).resolve().parent / "results"
+)
 
 
 def save(name: str, figures: dict[str, Any]) -> Path:

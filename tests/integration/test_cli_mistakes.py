@@ -4,6 +4,8 @@ exit code (2 for a wrong option, 1 for the rest), never a traceback."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import socket
 import subprocess
@@ -228,3 +230,34 @@ def test_a_benchmark_given_a_bad_database_url_says_so_in_one_line(benchmark: str
         "error: cannot open the ledger at bogus://u:***@x/db: NoSuchModuleError: "
         "Can't load plugin: sqlalchemy.dialects:bogus"
     ]
+
+
+@pytest.mark.parametrize("arguments", [["--docs", "0"], ["--share", "1.5"], ["--workers", "-1"]])
+def test_the_chain_floor_benchmark_refuses_impossible_sizes_in_one_line(
+    arguments: list[str],
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.chain_floor", *arguments],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: --docs and --workers must be at least 1, --share in (0, 1]"
+    ]
+
+
+def test_the_chain_floor_benchmark_runs_a_real_worker_and_prints_its_floor(tmp_path: Path) -> None:
+    """A small run end to end (embedded Redis, a real worker, the three-link chain): every
+    document is counted and the floor is printed (the benchmark cannot rot unseen)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.chain_floor", "--docs", "30", "--no-bare"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "CLAIMTRACK_BENCHMARK_RESULTS": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "chain_floor.json").read_text())["chain"]["docs"] == 30
+    assert re.fullmatch(
+        r"the chain alone \(3 no-op tasks per document, 1 worker process\(es\), 30 documents\): "
+        r"[0-9.]+ docs/s, [0-9.]+ ms per document\n",
+        done.stdout,
+    )
