@@ -29,18 +29,24 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
-SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+SCALES = {
+    "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+    # South Asian English: "1.5 lakh troops" (150,000), "a crore" (10 million)
+    "lakh": 100_000, "lakhs": 100_000, "crore": 10_000_000, "crores": 10_000_000,
+}  # fmt: skip
 SCALE_SUFFIXES = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
 
 _WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen"], key=len, reverse=True))
 _NUMBER_WORDS = rf"(?:(?:a|an)\s+)?(?:{_WORD})(?:(?:\s+|-|\s+and\s+)(?:{_WORD}))*"
 _DIGITS = (
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 100,000
+    r"|\d{1,2}(?:,\d{2})+,\d{3}(?![\d,]|\.\d)"  # 1,50,000 (South Asian grouping)
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)"  # 100 000
     r"|\d{1,3}(?:\.\d{3})+(?![\d,]|\.\d)"  # 100.000 (continental separators)
     r"|\d+(?:\.\d+)?"
 )
-_SCALE = r"(?:\s*(?:thousand|million|billion|mn|bn)\b|(?:k|m)\b)"
+_SCALE_WORDS = r"thousand|million|billion|lakhs?|crores?|mn|bn"
+_SCALE = rf"(?:\s*(?:{_SCALE_WORDS})\b|(?:k|m)\b)"
 _NUMBER = rf"(?:(?:{_DIGITS}){_SCALE}?|\b{_NUMBER_WORDS}\b)"
 
 # Qualifiers as GUIDELINES.md maps them; longer phrases first.
@@ -154,7 +160,7 @@ def parse_number(text: str) -> int:
 
 
 def _parse_digits(raw: str) -> int:
-    match = re.fullmatch(rf"(?P<n>{_DIGITS})\s*(?P<scale>thousand|million|billion|mn|bn|k|m)?", raw)
+    match = re.fullmatch(rf"(?P<n>{_DIGITS})\s*(?P<scale>{_SCALE_WORDS}|k|m)?", raw)
     if not match:
         raise NumberError(f"not a number: {raw!r}")
     number, scale = match.group("n"), match.group("scale")
@@ -272,8 +278,8 @@ def _first_group_start(match: re.Match[str]) -> int:
 def _share_scale(low_text: str, high_text: str) -> tuple[int, int]:
     """'1.2 to 1.5 million': a scale word after the upper bound applies to the lower one."""
     high = parse_number(high_text)
-    scale_word = re.search(r"(thousand|million|billion|mn|bn|k|m)\s*$", high_text.lower())
-    has_own_scale = re.search(r"(thousand|million|billion|mn|bn|k|m)\s*$", low_text.lower())
+    scale_word = re.search(rf"({_SCALE_WORDS}|k|m)\s*$", high_text.lower())
+    has_own_scale = re.search(rf"({_SCALE_WORDS}|k|m)\s*$", low_text.lower())
     if scale_word and not has_own_scale:
         scale = SCALES.get(scale_word.group(1), SCALE_SUFFIXES.get(scale_word.group(1), 1))
         low = float(low_text) if re.fullmatch(r"\d+\.\d+", low_text.strip()) else None

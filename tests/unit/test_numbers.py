@@ -63,6 +63,18 @@ def test_scale_words_round_trip(n: int, scale: str) -> None:
     assert parse_number(f"{n} {scale}") == n * {"thousand": 1_000, "million": 1_000_000}[scale]
 
 
+@given(st.integers(min_value=1, max_value=99_99_999))
+def test_south_asian_digit_grouping_round_trip(n: int) -> None:
+    """1,50,000: the last three digits, then groups of two."""
+    head, tail = divmod(n, 1000)
+    pairs = []
+    while head:
+        head, pair = divmod(head, 100)
+        pairs.append(f"{pair:02d}" if head else str(pair))
+    grouped = ",".join([*reversed(pairs), f"{tail:03d}" if pairs else str(tail)])
+    assert parse_number(grouped) == n
+
+
 @given(st.integers(min_value=10, max_value=99), st.integers(min_value=0, max_value=9))
 def test_decimal_with_scale_round_trip(whole: int, tenth: int) -> None:
     assert parse_number(f"{whole}.{tenth} million") == whole * 1_000_000 + tenth * 100_000
@@ -101,6 +113,13 @@ def test_ranges_in_every_style_round_trip(low: int, extra: int) -> None:
         ("one hundred and thirty thousand troops", 130_000, None, Qualifier.EXACT, False),
         ("two to three thousand", 2_000, 3_000, Qualifier.EXACT, False),
         ("1.5 to 2 million", 1_500_000, 2_000_000, Qualifier.EXACT, False),
+        # South Asian English: lakh = 100,000, crore = 10 million, and its digit grouping
+        ("some 1.5 lakh soldiers", 150_000, None, Qualifier.APPROX, False),
+        ("nearly two lakh troops", 200_000, None, Qualifier.APPROX, False),
+        ("over 1,30,000 troops", 130_000, None, Qualifier.MORE_THAN, False),
+        ("between 1.5 and 1.9 lakh troops", 150_000, 190_000, Qualifier.EXACT, False),
+        ("3 lakhs people", 300_000, None, Qualifier.EXACT, False),
+        ("1.2 crore people", 12_000_000, None, Qualifier.EXACT, False),
         ("tens of thousands of troops", 10_000, 99_999, Qualifier.EXACT, True),
         ("dozens of people", 24, 99, Qualifier.EXACT, True),
         ("hundreds of soldiers", 100, 999, Qualifier.EXACT, True),
