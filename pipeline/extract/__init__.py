@@ -29,7 +29,7 @@ from pipeline.extract.attribution import (
     speaker_phrase,
 )
 from pipeline.extract.casualties import casualty_findings, single_victims
-from pipeline.extract.common import Finding, date_right_after
+from pipeline.extract.common import Finding, date_right_after, wire_day
 from pipeline.extract.drills import drill_findings
 from pipeline.extract.sentences import Sentence, split_sentences
 from pipeline.extract.tolls import (
@@ -186,7 +186,8 @@ def is_candidate(sentence: Sentence) -> bool:
 
 def extract_claims(article: NormalisedArticle, nlp: Language | None = None) -> list[ExtractedClaim]:
     """The claims of ``article``. ``nlp`` (a statistical pipeline) is optional."""
-    reference = article.published
+    # A wire story reprinted a day or two later speaks of its dateline's day.
+    reference = wire_day(article.text, article.published) or article.published
     sentences = split_sentences(article.text)
     per_sentence: list[list[Finding]] = []
     for i, sentence in enumerate(sentences):

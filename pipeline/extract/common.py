@@ -3,6 +3,7 @@ hypothetical or a denial; what comes after it; what date and place go with it.""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -109,11 +110,14 @@ def is_denial(sentence: str, amount: Amount) -> bool:
 #: A figure counted up to a day, wherever the sentence says it: "As of February 20, ...",
 #: "as at Sunday", "through Feb 15", "by the eve of the invasion on February 23", "a figure
 #: dated 20.02.2022"; or a day the sentence opens with ("On January 30 there were ...").
-_NUMERIC_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d\.[01]?\d\.(?:19|20)\d\d"
+NUMERIC_DATE = (
+    r"(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]?\d\.[01]?\d\.(?:19|20)\d\d"
+    r"|[0-3]?\d/[0-3]?\d/(?:19|20)\d\d"  # 02/28/2022 or 28/02/2022
+)
 _COUNTED_TO = re.compile(
     rf"\b(?:as of|as at|by|through|until|till|up to|dated)\s+"
     rf"(?:(?:the\s+)?(?:eve|morning|night|evening|end|start)\s+of\s+"
-    rf"(?:the\s+)?[\w -]{{0,30}}?\s+(?:on\s+)?)?(?P<d>{DATE_EXPRESSION}|{_NUMERIC_DATE})\b",
+    rf"(?:the\s+)?[\w -]{{0,30}}?\s+(?:on\s+)?)?(?P<d>{DATE_EXPRESSION}|{NUMERIC_DATE})\b",
     re.I,
 )
 _OPENING_DAY = re.compile(
@@ -127,6 +131,7 @@ def past_day(expression: str, reference: date) -> date | None:
     """A day written before a count, read as the last such day up to the article's."""
     iso = re.fullmatch(r"((?:19|20)\d\d)-([01]\d)-([0-3]\d)", expression)
     dotted = re.fullmatch(r"([0-3]?\d)\.([01]?\d)\.((?:19|20)\d\d)", expression)
+    slashed = re.fullmatch(r"([0-3]?\d)/([0-3]?\d)/((?:19|20)\d\d)", expression)
     try:
         if iso:
             return date(int(iso[1]), int(iso[2]), int(iso[3]))
@@ -134,6 +139,14 @@ def past_day(expression: str, reference: date) -> date | None:
             return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
     except ValueError:
         return None
+    if slashed:  # month first (US) or day first: the reading that is a day up to the article's
+        first, second, year = int(slashed[1]), int(slashed[2]), int(slashed[3])
+        readings = []
+        for month, day in ((first, second), (second, first)):
+            with contextlib.suppress(ValueError):
+                readings.append(date(year, month, day))
+        past = [d for d in readings if d <= reference]
+        return max(past) if past else None
     if expression.lower() in WEEKDAYS.split("|"):  # "as of Sunday": the Sunday just gone
         return reference - timedelta(days=(reference.weekday() - weekday_number(expression)) % 7)
     return resolve(expression, reference)
@@ -151,6 +164,34 @@ def day_counted_to(match: re.Match[str] | None, reference: date | None) -> date 
 def counted_to(sentence: str, reference: date | None) -> date | None:
     """The day a figure is counted up to, when the sentence names one."""
     return day_counted_to(_COUNTED_TO.search(sentence) or _OPENING_DAY.search(sentence), reference)
+
+
+#: A wire dateline with its day: "MOSCOW, Feb. 19 (AP) —", "KYIV, Ukraine, Feb 27 (Reuters) -",
+#: "WASHINGTON, Feb 18 -". Capital letters for the place (a dateline shouts it), then a month
+#: and a day, an optional agency in brackets and a dash.
+_WIRE_DATELINE = re.compile(
+    rf"^[ \t]*[A-Z][A-Z.'’ -]{{1,40}}(?:,[ \t]*[A-Z][A-Za-z.'’ -]{{1,30}})?,[ \t]*"
+    rf"(?P<d>(?i:{MONTHS})\.?[ \t]+[0-3]?\d)[ \t]*(?:\([^()\n]{{1,40}}\)[ \t]*)?[-–—]",
+    re.MULTILINE,
+)
+#: A dateline further back than this is a story reprinted long after: its figures are dated
+#: by the article, as before.
+_DATELINE_DAYS = 10
+
+
+def wire_day(text: str, published: date | None) -> date | None:
+    """The day a wire story's dateline gives, at the top of the article ("MOSCOW, Feb. 19
+    (AP) —" in an article published on the 20th): the day its figures were reported, when
+    it is the article's date or shortly before it."""
+    if published is None:
+        return None
+    match = _WIRE_DATELINE.search(text[:600])
+    if match is None:
+        return None
+    day = resolve(match.group("d"), published)
+    if day is None or not published - timedelta(days=_DATELINE_DAYS) <= day <= published:
+        return None
+    return day
 
 
 def date_right_after(text: str, reference: date | None) -> date | None:

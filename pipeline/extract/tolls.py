@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from pipeline.dates import resolve
 from pipeline.extract.common import (
     MONTHS,
+    NUMERIC_DATE,
     WEEKDAYS,
     count_of,
     day_counted_to,
@@ -89,7 +90,7 @@ _CUTOFF = re.compile(
     rf"\b(?:as of|as at|up to|until|till|through|by)\s+"
     rf"(?:(?:midnight|noon|the (?:end|morning|evening|night|eve) of)\s+(?:on\s+)?)?"
     rf"(?:local time\s+)?(?P<d>today|yesterday|(?:on\s+)?(?:{WEEKDAYS})|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?"
-    rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS}))\b",
+    rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})|{NUMERIC_DATE})\b",
     re.I,
 )
 _SINCE_ANY = re.compile(r"\b(?:since|so far|to date|in total|in all|overall|cumulative)\b", re.I)
