@@ -47,7 +47,9 @@ def troop_area(location: str | None) -> str:
     if not location:
         return "around_ukraine"
     hits = [name for name, pattern in _AREAS if pattern.search(location)]
-    if len(hits) == 1 and not re.search(r"\bukrain", location, re.I):
+    # "in Belarus and in western Russia": Russia's own territory beside an area
+    elsewhere = re.search(r"\b(?:ukrain|russia\b(?!['’]s\s+(?:ally|neighbou?r)))", location, re.I)
+    if len(hits) == 1 and not elsewhere:
         return hits[0]
     return "around_ukraine"
 

@@ -214,9 +214,31 @@ _PLACE = re.compile(
 )
 
 
+#: One more place in a list after the first ("in Belarus, in western Russia and in occupied
+#: Crimea", "near the border, in Belarus and Crimea"): the figure counts them all.
+_MORE_PLACE = re.compile(
+    r"(?:\s*,\s*(?P<and1>and\s+|as well as\s+)?|\s+(?P<and2>and|as well as)\s+)"
+    r"(?:(?:in|on|near|along|inside|around|at)\s+)?(?:the\s+)?[^,.;:\u201c\u201d\"]{0,40}?"
+    r"\b(?:Russia|Belarus|Crimea|Donbas|Donbass|Donetsk|Luhansk|Ukraine|Transnistria|border|"
+    r"borders|frontier|Black Sea)(?:['’]s)?\b[^,.;:\u201c\u201d\"]{0,30}?"
+    r"(?=\s*[,.;:\u201c\u201d\"]|\s+(?:and|as well as)\b|$)"
+)
+
+
 def place_after(text: str) -> str | None:
     match = _PLACE.search(text)
-    return match.group("p").strip() if match else None
+    if match is None:
+        return None
+    place, end = match.group("p").strip(), match.end()
+    # A list ends with "and": "in Belarus, Russia's ally, for drills" is one place.
+    listed, closed = place, False
+    for _ in range(4):
+        more = _MORE_PLACE.match(text, end)
+        if more is None:
+            break
+        listed, end = listed + text[end : more.end()], more.end()
+        closed = closed or bool(more.group("and1") or more.group("and2"))
+    return listed if closed else place
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,6 +148,21 @@ def test_the_day_a_statement_was_made_is_not_the_day_of_the_deaths() -> None:
         ("Some 30,000 Russian troops are in Belarus for the drills.", "belarus"),
         ("Around 30,000 soldiers have been deployed to Belarusthe alliance said.", "belarus"),
         ("An estimated 35,000 troops are stationed in Crimea.", "crimea"),
+        # a list of places: the figure counts them all, the build-up around Ukraine
+        (
+            "Moscow keeps about 30,000 soldiers in Belarus, Russia's western regions and occupied "
+            "Crimea, the Pentagon said.",
+            "around_ukraine",
+        ),
+        ("Some 30,000 troops are in Belarus, in Russia and in occupied Crimea.", "around_ukraine"),
+        (
+            "About 40,000 troops are in Belarus as well as Russia's Bryansk region.",
+            "around_ukraine",
+        ),
+        # an apposition is not a list; a new clause after "and" is not a place
+        ("Russia has sent 30,000 troops to Belarus, Russia's ally, for drills.", "belarus"),
+        ("Russia has 30,000 troops in Belarus and the drills end soon.", "belarus"),
+        ("Russia has 30,000 troops in Belarus, and NATO is worried.", "belarus"),
     ],
 )
 def test_troop_propositions(text: str, expected: str) -> None:
