@@ -151,11 +151,11 @@ def scope_of(claim: ExtractedClaim) -> str:
         and re.search(r"\b(?:children|child|minors|kids|youngsters)\b", claim.victims or "", re.I)
     ):
         part = "children"  # "71 children had been killed": the children's toll, not all civilians'
-    if part:
-        group = f"{group}-{_slug(part)}"
     period = _casualty_period(claim)
     if period.startswith("incident-"):
         group = "all"  # the incident names the fact, whoever its victims are called
+    if part:  # a sub-count ("21 killed, including nine civilians") is a fact of its own
+        group = f"{group}-{_slug(part)}"
     return "/".join((claim.casualty_type or "killed", group, period))
 
 

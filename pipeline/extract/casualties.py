@@ -113,7 +113,7 @@ _TOLL_BEFORE = re.compile(
 _PERSONNEL_ITEM = re.compile(r"\b(?:personnel|manpower|troops|soldiers)\s*(?:—|–|-|:)\s*$", re.I)
 
 
-def _toll_before(head: str, sentence: str) -> tuple[str, str] | None:
+def _toll_before(head: str, sentence: str, tail: str = "") -> tuple[str, str] | None:
     """A toll the figure is what it is put at, and the qualifier the verb gives: "put
     deaths at 6,000", "the death toll has crossed 5,000" (more than), "the number of
     children killed had surpassed one hundred", "the toll rose to 47", "losses in personnel
@@ -132,6 +132,10 @@ def _toll_before(head: str, sentence: str) -> tuple[str, str] | None:
         return "killed", verb
     if _PERSONNEL_ITEM.search(head) and re.search(r"\blosses\b", sentence, re.I):
         return "killed", "exact"
+    if _TOLL_THEN_COLON.search(head) and re.match(
+        rf"^\s*(?:$|[,;.(]|(?:[\w'’-]+\s+){{0,2}}?(?:{alternation('victim_nouns')})\b)", tail, re.I
+    ):
+        return "killed", "exact"  # "The toll rose again on Monday: 352 civilians"
     label = _TOLL_LABEL.search(head)
     if label:
         word = label.group("w").lower()
@@ -149,6 +153,14 @@ _TOLL_LABEL = re.compile(
     rf"(?:^|[\n•·*|])\s*[^:\n.;]{{0,40}}?\b(?P<w>{_TOLL_WORDS})\b"
     r"(?:\s+in\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})?(?:\s*\([^)\n]{0,40}\))?"
     r"(?:\s*[—–-]\s*[^:\n.;]{0,60})?\s*:\s*$",
+    re.IGNORECASE,
+)
+
+
+#: "The death toll rose again on Monday: 352 civilians, ...": the toll, said to move, then
+#: its figure after a colon.
+_TOLL_THEN_COLON = re.compile(
+    r"\b(?:death\s+)?toll\b(?!\s+(?:booths?|roads?|gates?|plazas?|free|charges?))[^:\n.;]{0,50}:\s*$",
     re.IGNORECASE,
 )
 
@@ -202,8 +214,12 @@ def _victims(head: str, tail: str) -> str | None:
     ("Russian troop deaths at around 6,000"), with the nationality written beside it; a
     nationality elsewhere in the sentence ("killed by Russian shelling") is not theirs."""
     nouns = alternation("victim_nouns")
+    # not a sub-count after it: "198, including three children" are not 198 children
     after_figure = re.match(
-        rf"^[\s,]*(?P<mods>(?:[\w'’-]+\s+){{0,3}}?)(?P<noun>{nouns}|civilian)\b", tail, re.I
+        rf"^[\s,]*(?!(?:including|includes|among|of whom|of them|with)\b)"
+        rf"(?P<mods>(?:[\w'’-]+\s+){{0,3}}?)(?P<noun>{nouns}|civilian)\b",
+        tail,
+        re.I,
     )
     if after_figure:
         return _named(after_figure.group("mods"), after_figure.group("noun"))
@@ -281,7 +297,7 @@ def casualty_findings(
         if typed is not None:
             casualty_type = typed[0]
         elif casualty_type is None:
-            put_at = _toll_before(head, sentence)
+            put_at = _toll_before(head, sentence, tail)
             if (
                 put_at is None
                 and amount.qualifier.value == "up_to"

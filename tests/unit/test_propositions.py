@@ -122,6 +122,19 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # sub-counts are facts of their own
         ("Officials said 352 people had died, including 14 children.", date(2022, 2, 27),
          {352: "killed/all/since-invasion-2022", 14: "killed/civilians-children/since-invasion-2022"}),
+        # ... also when the total has no noun of its own ("198, including three children")
+        ("The death toll has risen to 198, including three children, the minister said.", MAR_2,
+         {198: "killed/all/since-invasion-2022", 3: "killed/civilians-children/since-invasion-2022"}),
+        # ... and in one incident: the part is not the whole
+        ("A missile strike on Mykolaiv killed 12 people, among them two children.", MAR_2,
+         {12: "killed/all/incident-mykolaiv-2022-03-02",
+          2: "killed/all-children/incident-mykolaiv-2022-03-02"}),
+        # a toll said to move, then its figure after a colon
+        ("The toll rose again: 352 civilians, including 14 children, the ministry said.", MAR_2,
+         {352: "killed/civilians/since-invasion-2022",
+          14: "killed/civilians-children/since-invasion-2022"}),
+        ("The toll on the roads: 35 ambulances were damaged.", MAR_2, {}),
+        ("Toll booths on the highway: 12 closed.", MAR_2, {}),
     ],
 )  # fmt: skip
 def test_casualty_propositions(text: str, published: date, expected: dict[int, str]) -> None:
