@@ -138,7 +138,9 @@ _COUNTRY_LEVEL = {
 _PLACE = re.compile(
     r"\b(?:in|on|at|near|outside|around|of|hit|struck|targeted|shelled|bombed)\s+"
     r"(?:(?i:ukraine['’]s|russia['’]s|the|a|eastern|southern|northern|western|central)\s+)*"
-    r"(?:(?:village|town|city|port|region|oblast|suburb|district|settlement)\s+of\s+)?"
+    r"(?:(?:village|town|city|port|region|oblast|suburb|district|settlement)\s+of\s+"
+    # a description, then the name: "in Ukraine's second-largest city, Kharkiv"
+    r"|(?:[\w-]+\s+){0,3}?(?:city|town|port|village|hub|stronghold),\s+)?"
     r"(?P<p>[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|region|oblast|island|Island))?)"
 )
 _NOT_PLACE = re.compile(

@@ -133,6 +133,9 @@ def scopes(text: str, published: date) -> dict[int, str]:
         ("The toll rose again: 352 civilians, including 14 children, the ministry said.", MAR_2,
          {352: "killed/civilians/since-invasion-2022",
           14: "killed/civilians-children/since-invasion-2022"}),
+        # a city described, then named
+        ("Shelling killed at least 21 people in Ukraine's second-largest city, Kharkiv, the "
+         "governor said.", MAR_2, {21: "killed/all/incident-kharkiv-2022-03-02"}),
         ("The toll on the roads: 35 ambulances were damaged.", MAR_2, {}),
         ("Toll booths on the highway: 12 closed.", MAR_2, {}),
     ],
