@@ -105,7 +105,8 @@ def _force_before(head: str) -> bool:
     match = re.search(
         rf"(?P<mods>(?:[\w.'’-]+\s+){{0,2}})\b(?:{forces})\b[^.;:]{{0,70}}\b"
         rf"(?:at|to|of|totals?|totalling|numbering|numbers?|numbered|reached|is|was|are|were|"
-        rf"exceeds|exceeded|tops|topped|surpasses|surpassed|passed|(?:stands|stood) at|to be|to number)\s*$",
+        rf"exceeds|exceeded|tops|topped|surpasses|surpassed|passed|(?:stands|stood) at|to be|to number)"
+        r"(?:\s+(?:perhaps|possibly|probably|likely|maybe|now|already))?\s*$",
         head,
         re.IGNORECASE,
     )

@@ -67,6 +67,12 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("Images show more than 400 troop tents at a camp in Belarus.", []),
         ("A battalion tactical group is about 800 troops on paper.", []),  # a unit's size
         ("The Russian force in Belarus was assessed by Latvian officials to be about 28,000.", [(28000, None, "approx")]),
+        # a hedge between the force's verb and its figure
+        ("Intelligence believes the Russian force, numbering perhaps 190,000, is poised.", [(190000, None, "exact")]),
+        ("The Russian force now stands at possibly 150,000, officials believe.", [(150000, None, "exact")]),
+        ("The US force in Poland, numbering perhaps 5,000, is on alert.", []),
+        # South Asian English
+        ("Russia has deployed nearly 1.3 lakh soldiers along the border.", [(130000, None, "approx")]),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
