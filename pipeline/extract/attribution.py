@@ -169,7 +169,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # "Belarus drills to end 20 February as planned — Minsk": a headline's source
         "dash_source": re.compile(
-            r"\s[\u2014\u2013]\s*(?P<s>(?!(?:"
+            r"\s(?:[\u2014\u2013]|-(?=\s))\s*(?P<s>(?!(?:"
             + MONTHS
             + r")\b)[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
             r"\s*$"
@@ -179,6 +179,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"\d[\d,.]*(?:k|\+)?(?:\s+[\w-]+){0,4}\s*\((?:per\s+|source:\s*|according to\s+)?"
             r"(?P<s>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
             r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment|intelligence))?\)"
+            # a fact box's label with its source: "Civilian deaths (UN): 406"
+            r"|\((?:per\s+|source:\s*)?(?P<s2>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+            r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment))?\)\s*:\s*[~≈]?\s*\d"
         ),
         # "The Russian force, which British officials estimate at 100,000, ..."
         "which_estimate": re.compile(
@@ -508,7 +511,7 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
         ):
             continue  # "Ukraine says Russia's losses are far higher: ..." is a sentence
         if name == "colon" and re.search(
-            r"\b(?:troops|servicemen|soldiers|personnel|drills|exercises?|casualties|toll|dead|"
+            r"\b(?:troops|servicemen|soldiers|personnel|drills|exercises?|casualties|losses|toll|dead|"
             r"killed|wounded|deaths|when|where|what|who|my|our|dates?|duration|schedule|location|"
             r"participants|venue|time)\b|^[AQ]$",
             match.group(group),
@@ -555,7 +558,7 @@ _LABEL = re.compile(
     r"^(?:\s*(?:"
     r"[A-Z]{3,}(?:\s+[A-Z]{3,})?,\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?(?:\([^)]*\)\s*)?[-—–]"
     r"|\d{1,2}[:.]\d{2}(?:\s*(?:am|pm|gmt|utc|cet|et))?"
-    r"|(?:update|updated|breaking|reporter|correspondent|anchor|host|guest|presenter|live|"
+    r"|(?:update|updated|latest|breaking|reporter|correspondent|anchor|host|guest|presenter|live|"
     r"just in|developing|icymi|reminder|watch|read|listen|video|explainer|opinion|analysis)"
     r"(?:\s+\d{1,2}[:.]\d{2})?\s*:"
     r"|\[[^\]]{1,60}\]|@\w+\s*:"  # "[Embedded tweet] @desk:"

@@ -139,6 +139,8 @@ def _toll_before(head: str, sentence: str, tail: str = "") -> tuple[str, str] | 
     label = _TOLL_LABEL.search(head)
     if label:
         word = label.group("w").lower()
+        if word == "losses" and re.match(r"^\s*[~≈]?\s*(?:personnel|manpower)\b", tail, re.I):
+            return "killed", "exact"  # "Russian losses: 5,300 personnel, 191 tanks"
         if word in ("casualties", "dead and wounded", "killed and wounded", "losses"):
             return "killed_or_wounded", "exact"
         if word in ("wounded", "injured", "injuries"):
@@ -150,7 +152,10 @@ def _toll_before(head: str, sentence: str, tail: str = "") -> tuple[str, str] | 
 #: A fact box's line: "Civilian deaths (UN): 227", "RUSSIAN MILITARY DEATHS — General
 #: Staff estimate: ~5,840": the toll word names the line, the figure follows its colon.
 _TOLL_LABEL = re.compile(
-    rf"(?:^|[\n•·*|])\s*[^:\n.;]{{0,40}}?\b(?P<w>{_TOLL_WORDS})\b"
+    # after a live page's time stamp, if any: "10:15 GMT - Russian losses: 5,300 personnel"
+    r"(?:^|[\n•·*|])\s*(?:\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?\s*)?(?:gmt|utc|cet|eet|msk|et)?\s*"
+    r"[-—–:|]?\s*)?"
+    rf"[^:\n.;]{{0,40}}?\b(?P<w>{_TOLL_WORDS})\b"
     r"(?:\s+in\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})?(?:\s*\([^)\n]{0,40}\))?"
     r"(?:\s*[—–-]\s*[^:\n.;]{0,60})?\s*:\s*$",
     re.IGNORECASE,

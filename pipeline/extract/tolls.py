@@ -317,9 +317,10 @@ def _incident(sentence: str) -> str | None:
         return None
     match = re.search(rf"\b(?:{alternation('incident_words')})\b", sentence, re.I)
     if match is None:
-        # "70 soldiers were killed when Russian artillery hit a military base"
+        # "70 soldiers were killed when (after, as) Russian artillery hit a military base"
         when = re.search(
-            r"\b(?:killed|died|dead|wounded|injured|perished)\b[^,.;]{0,20}\bwhen\b[^,.;]{0,50}?"
+            r"\b(?:killed|died|dead|wounded|injured|perished)\b[^,.;]{0,20}\b(?:when|after|as)\b"
+            r"[^,.;]{0,50}?"
             r"\b(?P<w>hit|struck|shelled|bombed|targeted|pounded)\b",
             sentence,
             re.I,

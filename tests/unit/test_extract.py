@@ -420,6 +420,13 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         # "estimate" as a noun names whose estimate it is, not who estimates
         ("Russian troops keep arriving. The UK estimate was 120,000 in late January.", "UK"),
         ("Russian troops keep arriving. Warsaw's newest estimate is 120,000.", "Warsaw"),
+        # a live page's labels and a headline's source after a spaced hyphen
+        ("10:15 Russian losses: 5,300 personnel, 191 tanks, 29 aircraft - Ukrainian General Staff",
+         "Ukrainian General Staff"),
+        ("Latest: Kyiv claims 4,500 Russian troops killed", "Kyiv"),
+        ("10:15 GMT - Civilian deaths (UN): 406", "UN"),
+        ("Russian troop build-up near Ukraine now at 150,000 - Biden", "Biden"),
+        ("Russia masses 130,000 troops near Ukraine - analysis", ""),
     ],
 )  # fmt: skip
 def test_speaker(text: str, speaker: str) -> None:

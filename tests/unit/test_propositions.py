@@ -136,6 +136,12 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # a city described, then named
         ("Shelling killed at least 21 people in Ukraine's second-largest city, Kharkiv, the "
          "governor said.", MAR_2, {21: "killed/all/incident-kharkiv-2022-03-02"}),
+        # "died after (as) ... hit": an incident, like "killed when ... hit"
+        ("At least 70 Ukrainian soldiers died after Russian artillery hit a military base in "
+         "Okhtyrka.", MAR_2, {70: "killed/all/incident-okhtyrka-2022-03-02"}),
+        # a live page's losses line: personnel losses are the dead
+        ("10:15 Russian losses: 5,300 personnel, 191 tanks, 29 aircraft - Ukrainian General Staff",
+         MAR_2, {5300: "killed/russian/since-invasion-2022"}),
         ("The toll on the roads: 35 ambulances were damaged.", MAR_2, {}),
         ("Toll booths on the highway: 12 closed.", MAR_2, {}),
     ],
