@@ -154,9 +154,11 @@ _EXTENDED = re.compile(
     r"\b(?:extend|extended|extends|extending|extension|prolong|prolonged|prolonging|prolongation)\b"
     r"|\b(?:will|would|to)\s+(?:continue|go on|carry on|keep going)\b(?=[^.;]*\b(?:past|beyond|"
     r"after|longer|were (?:to|due to|scheduled to) end|was (?:to|due to|scheduled to) end))"
-    r"|\b(?:were|was)\s+(?:to|due to|scheduled to|supposed to|set to)\s+(?:end|finish|conclude)\b"
-    r"[^.;]{0,60}\b(?:will|would)\s+(?:continue|go on|carry on)\b"
-    r"|\b(?:were|was)\s+(?:scheduled|due|supposed|set|meant)\s+to\s+(?:end|conclude|finish)[^.;]{0,40}"
+    r"|\b(?:were|was)\s+(?:to|due to|scheduled to|supposed to|set to|meant to|planned to|"
+    r"expected to)\s+(?:end|finish|conclude|wrap up|close|wind down)\b"
+    r"(?:[^.;]|\.(?=\d)){0,60}\b(?:will|would)\s+(?:continue|go on|carry on)\b"
+    r"|\b(?:were|was)\s+(?:scheduled|due|supposed|set|meant|planned|expected)\s+to\s+"
+    r"(?:end|conclude|finish|wrap up|close|wind down)(?:[^.;]|\.(?=\d)){0,40}"
     r"(?:\bdidn['’]t\b|\bdid not\b|\bbut\b|\bwill continue\b|\bwere extended\b)",
     re.IGNORECASE,
 )

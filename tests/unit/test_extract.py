@@ -608,3 +608,21 @@ def test_a_clause_with_its_own_speaker_does_not_take_the_sentence_speakers_words
     phrases = {c.value: (c.speaker, c.speaker_phrase) for c in claims}
     assert phrases[412][0] == "UN" and phrases[412][1] != ""
     assert phrases[38] == ("prosecutors", "")
+
+
+@pytest.mark.parametrize(
+    "sentence, extended",
+    [
+        ("The drills, which were to end on Sunday, will continue, Minsk said.", True),
+        ("Exercises that were meant to wrap up on 20.02 will go on, Minsk said.", True),
+        ("The drills, which were planned to close on Sunday, will continue, the ministry said.", True),
+        ("The drills were expected to end on February 20 as planned, the ministry said.", False),
+        ("The drills will end on February 20, the ministry said.", False),
+    ],
+)  # fmt: skip
+def test_a_schedule_restated_beside_its_extension_is_marked(sentence: str, extended: bool) -> None:
+    """The scheduled end an article restates while reporting the drills go on is marked
+    'extended' (verification supersedes it by the article's own report)."""
+    (claim,) = extract_claims(NormalisedArticle(text=sentence, published=date(2022, 2, 21)))
+    assert claim.value == date(2022, 2, 20)
+    assert ("extended" in claim.flags) is extended
