@@ -73,6 +73,11 @@ def victim_group(victims: str | None) -> str:
         r"civilian|children|residents|inhabitants|non-?combatant|youngsters|kids|minors", text
     )
     side = "russian" if "russia" in text else "ukrainian" if "ukrain" in text else None
+    # each side's word for the other's soldiers: Kyiv's "occupiers", Moscow's "nationalists"
+    if side is None and re.search(r"\b(?:occupiers|invaders|orcs|rashists)\b", text):
+        side = "russian"
+    elif side is None and re.search(r"\b(?:nationalists|neo-?nazis|banderites)\b", text):
+        side = "ukrainian"
     if civilian:
         return "russian_civilians" if side == "russian" else "civilians"
     return side or "all"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from pipeline.extract.common import (
     Finding,
@@ -170,6 +171,23 @@ _TOLL_THEN_COLON = re.compile(
 )
 
 
+#: Military words for killing, said of people only: "destroyed about 9,000 occupiers",
+#: "neutralised 300 nationalists" (not "destroyed 200 tanks").
+_DESTROYED_BEFORE = re.compile(
+    r"\b(?:destroyed|destroying|neutrali[sz]ed|neutrali[sz]ing|wiped out|annihilated|"
+    r"exterminated)\s+(?:(?:about|around|some|nearly|almost|over|more than|at least|up to|"
+    r"as many as|roughly|approximately)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _PEOPLE_AFTER() -> re.Pattern[str]:
+    return re.compile(
+        rf"^\s*(?:[\w'’-]+\s+){{0,2}}?(?:{alternation('victim_nouns')})\b", re.IGNORECASE
+    )
+
+
 #: "A Ukrainian soldier was killed", "one person died": a single death with no digits.
 _ONE_VICTIM = re.compile(
     r"\b(?P<a>an?|one)\s+(?:[\w'’-]+\s+){0,2}?(?P<noun>soldier|civilian|person|man|woman|child|"
@@ -314,6 +332,8 @@ def casualty_findings(
                 casualty_type = put_at[0]
                 if qualifier == "exact" and amount.value_high is None:
                     qualifier = put_at[1]
+        if casualty_type is None and _DESTROYED_BEFORE.search(head) and _PEOPLE_AFTER().match(tail):
+            casualty_type = "killed"  # "destroyed about 9,000 occupiers": said of people
         subcount = found and (
             re.search(r"\b(?:including|among them|among whom|of whom|of them)\s*$", head, re.I)
             or re.match(r"^\s*of\s+(?:them|whom)\b", tail, re.I)  # "two of them children"

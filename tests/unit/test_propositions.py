@@ -142,6 +142,13 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # a live page's losses line: personnel losses are the dead
         ("10:15 Russian losses: 5,300 personnel, 191 tanks, 29 aircraft - Ukrainian General Staff",
          MAR_2, {5300: "killed/russian/since-invasion-2022"}),
+        # each side's words for killing the other's soldiers, and for those soldiers
+        ("The Armed Forces of Ukraine destroyed about 9,000 occupiers, the General Staff said.",
+         MAR_2, {9000: "killed/russian/since-invasion-2022"}),
+        ("Russian forces neutralised 300 nationalists near Kharkiv, the ministry said.", MAR_2,
+         {300: "killed/ukrainian/since-invasion-2022"}),
+        ("Ukrainian forces destroyed 200 tanks and 30 aircraft.", MAR_2, {}),
+        ("Airstrikes destroyed 40 buildings in the city.", MAR_2, {}),
         ("The toll on the roads: 35 ambulances were damaged.", MAR_2, {}),
         ("Toll booths on the highway: 12 closed.", MAR_2, {}),
     ],
