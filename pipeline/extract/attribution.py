@@ -178,7 +178,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "bracket_source": re.compile(
             r"\d[\d,.]*(?:k|\+)?(?:\s+[\w-]+){0,4}\s*\((?:per\s+|source:\s*|according to\s+)?"
             r"(?P<s>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
-            r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment|intelligence))?\)"
+            r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment|intelligence))?"
+            r"(?:,\s*[^()]{1,25})?\)"  # "(OHCHR, 1 March)"
             # a fact box's label with its source: "Civilian deaths (UN): 406"
             r"|\((?:per\s+|source:\s*)?(?P<s2>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
             r"(?:\s+(?:estimates?|est\.?|figures?|data|count|assessment))?\)\s*:\s*[~≈]?\s*\d"

@@ -120,6 +120,12 @@ _COUNTED_TO = re.compile(
     rf"(?:the\s+)?[\w -]{{0,30}}?\s+(?:on\s+)?)?(?P<d>{DATE_EXPRESSION}|{NUMERIC_DATE})\b",
     re.I,
 )
+#: A source and its day in brackets after a figure: "(OHCHR, 1 March)", "(UN, as of Feb 27)"
+SOURCE_DATED = re.compile(
+    rf"\((?:per\s+|source:\s*)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}},\s*(?:as (?:of|at)\s+)?"
+    rf"(?P<d>{DATE_EXPRESSION}|{NUMERIC_DATE})\s*\)",
+    re.I,
+)
 _OPENING_DAY = re.compile(
     rf"^\W*(?:[^,:;]{{0,40}}:\s+)?on\s+(?:the\s+eve\s+of\s+[\w -]{{0,30}}?\s+on\s+)?"
     rf"(?P<d>{DATE_EXPRESSION})\b",
@@ -163,7 +169,12 @@ def day_counted_to(match: re.Match[str] | None, reference: date | None) -> date 
 
 def counted_to(sentence: str, reference: date | None) -> date | None:
     """The day a figure is counted up to, when the sentence names one."""
-    return day_counted_to(_COUNTED_TO.search(sentence) or _OPENING_DAY.search(sentence), reference)
+    return day_counted_to(
+        _COUNTED_TO.search(sentence)
+        or SOURCE_DATED.search(sentence)
+        or _OPENING_DAY.search(sentence),
+        reference,
+    )
 
 
 #: A wire dateline with its day: "MOSCOW, Feb. 19 (AP) —", "KYIV, Ukraine, Feb 27 (Reuters) -",

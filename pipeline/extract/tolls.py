@@ -29,6 +29,7 @@ from pipeline.dates import resolve
 from pipeline.extract.common import (
     MONTHS,
     NUMERIC_DATE,
+    SOURCE_DATED,
     WEEKDAYS,
     count_of,
     day_counted_to,
@@ -217,7 +218,7 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         if found is not None:
             return found
     # "since February 24 ..., in figures valid as of March 5": a period, counted to a day
-    counted = day_counted_to(_CUTOFF.search(sentence), reference)
+    counted = day_counted_to(_CUTOFF.search(sentence) or SOURCE_DATED.search(sentence), reference)
     named = period_by_cue(lowered)
     if named is not None:
         return f"since:{named.id}", counted
@@ -244,7 +245,11 @@ def _period(sentence: str, reference: date | None) -> tuple[str | None, date | N
         near = period_starting_near(began)
         if near is not None:
             return f"since:{near.id}", counted
-    if _CUTOFF.search(sentence) and reference is not None and _incident(sentence) is None:
+    if (
+        (counted is not None or _CUTOFF.search(sentence))
+        and reference is not None
+        and _incident(sentence) is None
+    ):
         # "406 casualties as of midnight on Sunday": a running total counted up to a day
         current = period_at(reference)
         if current is not None:

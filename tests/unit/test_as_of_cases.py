@@ -48,6 +48,11 @@ OWN = [
      "Ukraine, officials said.", 130_000, "2022-02-19"),
     ("2022-02-20", "WASHINGTON, Feb 20 — Russia has 150,000 troops near Ukraine, officials "
      "said.", 150_000, "2022-02-20"),
+    # a source and its day in brackets
+    ("2022-03-03", "By preliminary data 227 civilians were killed and 525 wounded (OHCHR, 1 March).",
+     227, "2022-03-01"),
+    ("2022-03-03", "Some 130,000 troops (Pentagon, as of Feb 20) remain near Ukraine.", 130_000,
+     "2022-02-20"),
     # no dateline: a sentence that opens with a place and a day is not one
     ("2022-02-20", "Russia, Feb 19 - Russia has 150,000 troops near Ukraine, officials said.",
      150_000, "2022-02-20"),
