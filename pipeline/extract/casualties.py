@@ -181,6 +181,13 @@ _DESTROYED_BEFORE = re.compile(
 )
 
 
+_DESTROYED_AFTER = re.compile(
+    r"^[^.;:]{0,60}?\b(?:were|was|have been|has been|had been|being)\s+(?:\w+\s+)?"
+    r"(?:destroyed|neutrali[sz]ed|wiped out|annihilated|exterminated)\b",
+    re.IGNORECASE,
+)
+
+
 @cache
 def _PEOPLE_AFTER() -> re.Pattern[str]:
     return re.compile(
@@ -332,7 +339,11 @@ def casualty_findings(
                 casualty_type = put_at[0]
                 if qualifier == "exact" and amount.value_high is None:
                     qualifier = put_at[1]
-        if casualty_type is None and _DESTROYED_BEFORE.search(head) and _PEOPLE_AFTER().match(tail):
+        if (
+            casualty_type is None
+            and _PEOPLE_AFTER().match(tail)
+            and (_DESTROYED_BEFORE.search(head) or _DESTROYED_AFTER.match(tail))
+        ):
             casualty_type = "killed"  # "destroyed about 9,000 occupiers": said of people
         subcount = found and (
             re.search(r"\b(?:including|among them|among whom|of whom|of them)\s*$", head, re.I)

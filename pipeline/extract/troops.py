@@ -49,6 +49,16 @@ def _noun_after(tail: str) -> tuple[str, list[str]] | None:
         re.IGNORECASE,
     )
     if not match:
+        # translated copy: "130 thousand military of the Russian Federation" (the noun, not
+        # an adjective: "military vehicles")
+        match = re.match(
+            r"^[\s\u201c\u201d\"']*(?P<mods>(?:[\w.'’-]+\s+){0,2}?)(?P<noun>military|servicemen)"
+            r"(?=\s+(?:of|from)\s+(?:the\s+)?(?:Russia|Russian)|\s*[,.;]|\s*$|\s+(?:are|were|is|"
+            r"have|has|in|near|on|at|along|stationed|deployed|massed|concentrated|gathered)\b)",
+            tail,
+            re.IGNORECASE,
+        )
+    if not match:
         return None
     mods = match.group("mods").lower().split()
     return match.group("noun").lower(), mods

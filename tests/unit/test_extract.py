@@ -73,6 +73,9 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("The US force in Poland, numbering perhaps 5,000, is on alert.", []),
         # South Asian English
         ("Russia has deployed nearly 1.3 lakh soldiers along the border.", [(130000, None, "approx")]),
+        # translated copy: "military" as the noun
+        ("Some 30,000 military are stationed in Belarus.", [(30000, None, "approx")]),
+        ("Russia has moved 1,000 military vehicles to the border.", []),
     ],
 )  # fmt: skip
 def test_troop_counts(sentence: str, expected: list[tuple]) -> None:
