@@ -151,7 +151,7 @@ _NOT_PLACE = re.compile(
     r"polish|belarusian|moldovan|romanian|hungarian|slovak|lithuanian|latvian|estonian|european|"
     r"american|british|soviet|international|national|regional|central|state|federal|"
     r"president|minister|ministry|general|un|u\.n\.|nato|kremlin|moscow|kyiv|kiev|"
-    r"facebook|twitter|telegram|reuters|afp|ap|interfax|tass)\b",
+    r"facebook|twitter|telegram|reuters|afp|ap|interfax|tass|tv|radio)\b",
     re.I,
 )
 

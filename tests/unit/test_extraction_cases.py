@@ -74,7 +74,6 @@ KNOWN = {
     "r2-cas-012": "casualty: OHCHR breakdown casualties / killed / injured after a colon",
     "r2-cas-022": "casualty: 'personnel losses ... of whom irretrievable / sanitary'",
     "r2-cas-026": "casualty: headline, place before the colon is the location",
-    "r2-cas-035": "casualty: current toll beside a historical massacre (historical not annotated)",
     "r2-cas-037": "casualty: typo in the key word ('kiled'), incident",
     "r2-drill-004": "drill end: '20/02' in an analyst's tweet (speaker = account)",
     "r2-drill-005": "drill end: US numeric '2/20' in a newsletter list",

@@ -150,6 +150,10 @@ def scopes(text: str, published: date) -> dict[int, str]:
         ("About 300 occupiers have been neutralised near Kherson, the General Staff said.", MAR_2,
          {300: "killed/russian/since-invasion-2022"}),
         ("Some 40 tanks were destroyed near Kyiv.", MAR_2, {}),
+        # another war in another part of the sentence is not this figure's
+        ("The war in Syria killed 3,000 Russians; the Ukraine war has already killed 5,000.",
+         MAR_2, {5000: "killed/all/since-invasion-2022"}),
+        ("In 1941, Nazi forces killed 34,000 Jews at Babyn Yar.", MAR_2, {}),
         ("Ukrainian forces destroyed 200 tanks and 30 aircraft.", MAR_2, {}),
         ("Airstrikes destroyed 40 buildings in the city.", MAR_2, {}),
         ("The toll on the roads: 35 ambulances were damaged.", MAR_2, {}),
