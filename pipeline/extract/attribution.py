@@ -363,6 +363,10 @@ def _is_plausible(speaker: str) -> bool:
         return False  # a transcript's or a live page's label is the outlet's own voice
     if re.search(r"\b(?:would|will|is|are|was|were|be|been|has|have|had)\b", lowered):
         return False  # a clause, not a name: "the active phase ... would be held at"
+    if re.match(r"(?:what|how|why|where|when|here['’]s|here is)\b", lowered) or re.search(
+        r"\b(?:we|we['’]re|we['’]ll|i['’]m|you)\b", lowered
+    ):
+        return False  # "What we're watching this week:": the outlet's own voice
     if re.match(r"(?:our|this newspaper|this paper|this outlet)\b", lowered):
         return False  # "Our reporter at the morgue counted": the article's own voice
     if re.search(r"\b(?:region|oblast|district|overnight|today|morning|evening|update)$", lowered):
@@ -613,7 +617,8 @@ def note_intro(sentence: Sentence, ctx: AttributionContext) -> None:
             if not ctx.named or ctx.named[-1] != name:
                 ctx.named.append(name)
     if text.endswith(":") and len(text.split()) <= 8:
-        ctx.intro_speaker = clean_speaker(text[:-1])
+        intro = clean_speaker(text[:-1])
+        ctx.intro_speaker = intro if _is_plausible(intro) else ""
     elif len(text.split()) > 12:
         ctx.intro_speaker = ""
 

@@ -76,7 +76,6 @@ KNOWN = {
     "r2-cas-026": "casualty: headline, place before the colon is the location",
     "r2-cas-037": "casualty: typo in the key word ('kiled'), incident",
     "r2-drill-004": "drill end: '20/02' in an analyst's tweet (speaker = account)",
-    "r2-drill-005": "drill end: US numeric '2/20' in a newsletter list",
     "r2-drill-009": "drill end: 'tomorrow's scheduled end' + nuclear drill on the same day (look-alike)",
     "r2-drill-029": "drill end: glued all-caps ticker 'DRILLS END FEB 20'",
     "r2-drill-032": "drill end: misspelt 'sheduled' and 'Febuary 20'",
