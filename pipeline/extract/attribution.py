@@ -273,7 +273,7 @@ def clean_speaker(raw: str) -> str:
     text = re.sub(r"['’]s?$", "", text.strip())
     # "UK Defence Intelligence update:", "Ministry of Defence briefing": who issued it
     text = re.sub(
-        r"^(?P<who>(?:\S+\s+){1,5}?\S+)\s+(?:update|briefing|bulletin|assessment)$", r"\g<who>", text,
+        r"^(?P<who>(?:\S+\s+){0,5}?\S+)\s+(?:update|briefing|bulletin|assessment)$", r"\g<who>", text,
         flags=re.IGNORECASE,
     )  # fmt: skip
     name = _name_after_title(text)
@@ -369,14 +369,17 @@ def _is_plausible(speaker: str) -> bool:
         return False  # "What we're watching this week:": the outlet's own voice
     if re.match(r"(?:our|this newspaper|this paper|this outlet)\b", lowered):
         return False  # "Our reporter at the morgue counted": the article's own voice
-    if re.search(r"\b(?:region|oblast|district|overnight|today|morning|evening|update)$", lowered):
-        return False  # "Odesa region: 2 killed", "Rubizhne overnight: ...": a place or a time
     if (
         known_origin(speaker)
         and not is_media(speaker)
-        and re.search(r"\b(?:report|reports|estimates?|assessment|intelligence|figures)$", lowered)
+        and re.search(
+            r"\b(?:report|reports|estimates?|assessment|intelligence|figures|update|data|tally)$",
+            lowered,
+        )
     ):
-        return True  # "a Ukrainian intelligence report", "U.S. estimates": a party's own
+        return True  # "a Ukrainian intelligence report", "OHCHR update": a party's own
+    if re.search(r"\b(?:region|oblast|district|overnight|today|morning|evening|update)$", lowered):
+        return False  # "Odesa region: 2 killed", "Rubizhne overnight: ...": a place or a time
     return _not_speakers().search(lowered) is None
 
 

@@ -88,7 +88,7 @@ _SINCE_EVENT_ON = re.compile(
 )
 #: The day a running total was counted up to: "as of midnight on Sunday", "by Monday"
 _CUTOFF = re.compile(
-    rf"\b(?:as of|as at|up to|until|till|through|by)\s+"
+    rf"\b(?:as of|as at|up to|until|till|through|by|to(?=\s+(?:midnight|noon|the end of)))\s+"
     rf"(?:(?:midnight|noon|the (?:end|morning|evening|night|eve) of)\s+(?:on\s+)?)?"
     rf"(?:local time\s+)?(?P<d>today|yesterday|(?:on\s+)?(?:{WEEKDAYS})|(?:{MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?"
     rf"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})|{NUMERIC_DATE})\b",

@@ -53,6 +53,9 @@ OWN = [
      227, "2022-03-01"),
     ("2022-03-03", "Some 130,000 troops (Pentagon, as of Feb 20) remain near Ukraine.", 130_000,
      "2022-02-20"),
+    ("2022-03-16", "08:40 OHCHR update (to midnight 15 March): 816 civilians killed.", 816,
+     "2022-03-15"),
+    ("2022-03-16", "The toll rose to 352 on Monday, officials said.", 352, "2022-03-14"),
     # no dateline: a sentence that opens with a place and a day is not one
     ("2022-02-20", "Russia, Feb 19 - Russia has 150,000 troops near Ukraine, officials said.",
      150_000, "2022-02-20"),

@@ -430,6 +430,8 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("10:15 GMT - Civilian deaths (UN): 406", "UN"),
         ("Russian troop build-up near Ukraine now at 150,000 - Biden", "Biden"),
         ("Russia masses 130,000 troops near Ukraine - analysis", ""),
+        ("08:40 OHCHR update (to midnight 15 March): 816 civilians killed.", "OHCHR"),
+        ("Live update: 816 civilians killed.", ""),
         # a newsletter's own list intro is its own voice
         ("What we're watching this week:\n• Some 130,000 Russian troops near Ukraine.", ""),
         ("Here's what we know:\n• Russia has 130,000 troops near Ukraine.", ""),

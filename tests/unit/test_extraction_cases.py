@@ -71,7 +71,6 @@ KNOWN = {
     "r2-troop-039": "troop: negative, U.S. deployments and alert",
     "r2-troop-054": "troop: negative, Vienna Document threshold",
     "r2-cas-001": "casualty: incident (city, day), killed and wounded, 'reports the police of X'",
-    "r2-cas-012": "casualty: OHCHR breakdown casualties / killed / injured after a colon",
     "r2-cas-022": "casualty: 'personnel losses ... of whom irretrievable / sanitary'",
     "r2-cas-026": "casualty: headline, place before the colon is the location",
     "r2-cas-037": "casualty: typo in the key word ('kiled'), incident",
