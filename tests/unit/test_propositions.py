@@ -150,6 +150,11 @@ def scopes(text: str, published: date) -> dict[int, str]:
         ("About 300 occupiers have been neutralised near Kherson, the General Staff said.", MAR_2,
          {300: "killed/russian/since-invasion-2022"}),
         ("Some 40 tanks were destroyed near Kyiv.", MAR_2, {}),
+        # a side's forces that lost soldiers, with or without "has"
+        ("Ukraine's army lost 2,870 soldiers, the Russian military said.", MAR_2,
+         {2870: "killed/ukrainian/since-invasion-2022"}),
+        ("Moscow's forces lost 5,710 soldiers, Kyiv said.", MAR_2,
+         {5710: "killed/russian/since-invasion-2022"}),
         # another war in another part of the sentence is not this figure's
         ("The war in Syria killed 3,000 Russians; the Ukraine war has already killed 5,000.",
          MAR_2, {5000: "killed/all/since-invasion-2022"}),
