@@ -429,9 +429,13 @@ def with_context(flags: tuple[str, ...], context: TollContext) -> tuple[str, ...
 _SAID_ON = re.compile(
     rf"\b(?:said|says|told|announced|reported|claimed|stated|estimated|tweeted|wrote|"
     rf"confirmed|briefed)\b(?:[^,.;\u201c\"]{{0,60}}?\s)?(?:late\s+|early\s+)?(?P<a>on\s+(?:{WEEKDAYS})|(?:{WEEKDAYS})|"
-    rf"on\s+(?:{MONTHS})\.?\s+[0-3]?\d|yesterday|last night)\b(?:\s+(?:night|morning|evening|afternoon))?"
+    rf"on\s+(?:{MONTHS})\.?\s+[0-3]?\d|the day before yesterday|yesterday|last night)\b"
+    rf"(?:\s+(?:night|morning|evening|afternoon))?"
     rf"|\b(?P<b>on\s+(?:{WEEKDAYS})|(?:{WEEKDAYS})|yesterday)(?:\s+(?:night|morning|evening|afternoon))?"
-    rf"\s+(?:said|told|announced|reported|claimed|stated|estimated)\b",
+    rf"\s+(?:said|told|announced|reported|claimed|stated|estimated)\b"
+    # fronted: "The day before yesterday, Pentagon spokesman John Kirby put the number at ..."
+    rf"|^\W*(?P<c>the day before yesterday|yesterday|on\s+(?:{WEEKDAYS}))\s*,"
+    rf"(?=[^.;]{{0,120}}\b(?:said|says|told|announced|reported|claimed|stated|estimated|put|puts)\b)",
     re.IGNORECASE,
 )
 
@@ -445,7 +449,11 @@ def statement_day(sentence: str, reference: date | None) -> date | None:
     match = _SAID_ON.search(sentence)
     if match is None:
         return None
-    words = re.sub(r"^on\s+", "", (match.group("a") or match.group("b")).lower())
+    words = re.sub(
+        r"^on\s+", "", (match.group("a") or match.group("b") or match.group("c")).lower()
+    )
+    if words == "the day before yesterday":
+        return reference - timedelta(days=2)
     if words in ("yesterday", "last night"):
         return reference - timedelta(days=1)
     if words.split()[0] in WEEKDAYS.split("|"):

@@ -218,7 +218,8 @@ _ELSEWHERE = re.compile(
 #: 100,000", "Washington says 130,000", "up from 100,000", "including some 30,000 in
 #: Belarus", "the 130,000 are still there", "about 130,000 of them".
 _BARE_BEFORE = re.compile(
-    r"(?:\b(?:at|to|from|says|said|say|saying|count|counts|counted|estimates?|was|is|are|"
+    r"(?:\b(?:at|to|from|says|said|say|saying|count|counts|counted|estimates?|was|is|are|has|have|"
+    r"had|keeps|kept|"
     r"were|of|including|includes|included|incl\.?|numbers?|numbering|totals?|reached|closer to|up from|"
     r"down from|put it at|puts it at|the|passed|exceeded|topped|tops|crossed|surpassed|hit|"
     r"hovered|hovers|stood|stands|remained|remains|risen to|grown to|climbed to)|[,;:(]|\band|\.\.\.)"

@@ -56,6 +56,11 @@ OWN = [
     ("2022-03-16", "08:40 OHCHR update (to midnight 15 March): 816 civilians killed.", 816,
      "2022-03-15"),
     ("2022-03-16", "The toll rose to 352 on Monday, officials said.", 352, "2022-03-14"),
+    # the day a figure was given, written before it or after the verb
+    ("2022-02-16", "The day before yesterday, Pentagon spokesman John Kirby put the number at more "
+     "than 100,000 troops.", 100_000, "2022-02-14"),
+    ("2022-02-16", "Officials said the day before yesterday that 130,000 troops were near Ukraine.",
+     130_000, "2022-02-14"),
     # no dateline: a sentence that opens with a place and a day is not one
     ("2022-02-20", "Russia, Feb 19 - Russia has 150,000 troops near Ukraine, officials said.",
      150_000, "2022-02-20"),

@@ -73,6 +73,13 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("The US force in Poland, numbering perhaps 5,000, is on alert.", []),
         # South Asian English
         ("Russia has deployed nearly 1.3 lakh soldiers along the border.", [(130000, None, "approx")]),
+        # a bare figure after another country's troops, owned by Russia
+        ("The US has 8,500 troops on alert; Russia has more than 100,000 near Ukraine.", [(100000, None, "more_than")]),
+        ("The Ukrainian army has 200,000 troops, officials said.", []),
+        ("NATO has 40,000 troops in the east; Ukraine has 250,000 near the front.", []),
+        # a correction: the retracted figure is nobody's claim
+        ("An earlier version of this story said Russia had 150,000 troops near Ukraine. US officials say 130,000 troops are there.",
+         [(130000, None, "exact")]),
         # translated copy: "military" as the noun
         ("Some 30,000 military are stationed in Belarus.", [(30000, None, "approx")]),
         ("Russia has moved 1,000 military vehicles to the border.", []),
