@@ -59,6 +59,8 @@ QUALIFIER_PHRASES: list[tuple[str, Qualifier]] = [
     ("upwards of", Qualifier.MORE_THAN),
     ("more than", Qualifier.MORE_THAN),
     ("in excess of", Qualifier.MORE_THAN),
+    ("somewhere north of", Qualifier.MORE_THAN),
+    ("north of", Qualifier.MORE_THAN),  # "north of 150,000": a figure, never a place
     ("over", Qualifier.MORE_THAN),
     ("above", Qualifier.MORE_THAN),
     ("exceeding", Qualifier.MORE_THAN),
@@ -76,6 +78,7 @@ QUALIFIER_PHRASES: list[tuple[str, Qualifier]] = [
     ("just under", Qualifier.LESS_THAN),
     ("fewer than", Qualifier.LESS_THAN),
     ("less than", Qualifier.LESS_THAN),
+    ("south of", Qualifier.LESS_THAN),
     ("under", Qualifier.LESS_THAN),
     ("below", Qualifier.LESS_THAN),
     ("approximately", Qualifier.APPROX),

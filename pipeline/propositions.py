@@ -135,10 +135,20 @@ _NOT_LOCAL = re.compile(
 def _jurisdiction(claim: ExtractedClaim) -> str | None:
     """The city or region a local authority's running total is about (never a country)."""
     found = _LOCAL_AUTHORITY.search(f"{claim.speaker} {claim.speaker_phrase}")
-    if found is None:
-        return None
-    place = found.group("p") or found.group("q") or found.group("r") or found.group("s")
+    if found is not None:
+        place = found.group("p") or found.group("q") or found.group("r") or found.group("s")
+    else:
+        alone = _PLACE_ALONE.search(claim.quote)  # "In Mariupol alone, 1,207 civilians ..."
+        if alone is None:
+            return None
+        place = alone.group("p")
     return None if _NOT_LOCAL.match(place) else place
+
+
+#: A toll said to be one place's: "In Mariupol alone, ...", "in the city of Kharkiv alone".
+_PLACE_ALONE = re.compile(
+    r"\b[Ii]n\s+(?:the\s+(?:city|town|port|region)\s+of\s+)?(?P<p>[A-Z][\w-]+)\s+alone\b"
+)
 
 
 def scope_of(claim: ExtractedClaim) -> str:

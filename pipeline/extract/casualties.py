@@ -366,6 +366,12 @@ def casualty_findings(
         subcount = found and (
             re.search(r"\b(?:including|among them|among whom|of whom|of them)\s*$", head, re.I)
             or re.match(r"^\s*of\s+(?:them|whom)\b", tail, re.I)  # "two of them children"
+            # "Of the 516 civilians killed, 37 were children"
+            or (
+                re.match(r"^\W*of\s+(?:the|those|them)\b(?:[^,;]|,(?=\d))*,\s*$", head, re.I)
+                and re.match(r"^\s+(?:were|are|was)\s+", tail, re.I)
+                and _PEOPLE_AFTER().match(re.sub(r"^\s+(?:were|are|was)\b", "", tail))
+            )
         )
         if casualty_type is None and subcount:
             casualty_type = found[-1][1].casualty_type  # a sub-count: "including 10 officers"

@@ -105,7 +105,8 @@ _STATEMENT_VERB = re.compile(
 _RUSSIAN_SIDE = re.compile(
     r"\b(?:russia|moscow|the kremlin|russian (?:army|military|forces|side|troops|army's)|"
     r"(?:russia|moscow)['’]s (?:army|military|forces|troops))\s+"
-    r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+)?)?lost\b"
+    r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+|likely\s+|probably\s+)?)?"
+    r"(?:lost|suffered|sustained)\b"
     r"|\b(?:russia['’]s|russian|moscow['’]s|the russian)\s+(?:own\s+)?(?:military\s+|troop\s+|army\s+|combat\s+)?"
     r"(?:losses|death toll|toll|dead|deaths|casualties|fatalities)\b"
     r"|\bon the russian side\b|\bamong russian\b|\bof the russian (?:army|military|forces|troops)\b"
@@ -115,7 +116,8 @@ _RUSSIAN_SIDE = re.compile(
 _UKRAINIAN_SIDE = re.compile(
     r"\b(?:ukraine|kyiv|kiev|the ukrainian (?:army|military|side)|"
     r"(?:ukraine|kyiv)['’]s (?:army|military|forces|troops))\s+"
-    r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+)?)?lost\b"
+    r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+|likely\s+|probably\s+)?)?"
+    r"(?:lost|suffered|sustained)\b"
     r"|\b(?:ukraine['’]s|ukrainian|kyiv['’]s|the ukrainian)\s+(?:own\s+)?(?:military\s+|troop\s+|army\s+|combat\s+)?"
     r"(?:losses|death toll|toll|dead|deaths|casualties|fatalities)\b"
     r"|\bon the ukrainian side\b|\bamong ukrainian\b|\bdefenders of ukraine\b|\bof (?:the )?ukrainian (?:army|military|forces|troops)\b",

@@ -77,6 +77,7 @@ def kinds(sentence: str, kind: str, reference: date | None = REF) -> list[tuple]
         ("The US has 8,500 troops on alert; Russia has more than 100,000 near Ukraine.", [(100000, None, "more_than")]),
         ("The Ukrainian army has 200,000 troops, officials said.", []),
         ("NATO has 40,000 troops in the east; Ukraine has 250,000 near the front.", []),
+        ("By most Western estimates, somewhere north of 150,000 Russian soldiers are inside Ukraine.", [(150000, None, "more_than")]),
         # a correction: the retracted figure is nobody's claim
         ("An earlier version of this story said Russia had 150,000 troops near Ukraine.", []),
         # translated copy: "military" as the noun

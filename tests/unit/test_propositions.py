@@ -133,6 +133,17 @@ def scopes(text: str, published: date) -> dict[int, str]:
         ("The toll rose again: 352 civilians, including 14 children, the ministry said.", MAR_2,
          {352: "killed/civilians/since-invasion-2022",
           14: "killed/civilians-children/since-invasion-2022"}),
+        # "Of the N killed, M were children": a sub-count
+        ("Of the 516 civilians killed, 37 were children, the UN said.", MAR_2,
+         {516: "killed/civilians/since-invasion-2022", 37: "killed/civilians-children/since-invasion-2022"}),
+        # one city's toll: "In Mariupol alone"
+        ("In Mariupol alone, 1,207 civilians have been killed, the mayor's office said.", MAR_2,
+         {1207: "killed/civilians/since-invasion-2022-mariupol"}),
+        ("In Kyiv, the health ministry said 352 civilians had been killed.", MAR_2,
+         {352: "killed/civilians/since-invasion-2022"}),
+        # a side's military that suffered deaths
+        ("Russia's military has likely suffered between 2,000 and 4,000 deaths, a US official said.",
+         MAR_2, {2000: "killed/russian/since-invasion-2022"}),
         # a city described, then named
         ("Shelling killed at least 21 people in Ukraine's second-largest city, Kharkiv, the "
          "governor said.", MAR_2, {21: "killed/all/incident-kharkiv-2022-03-02"}),
