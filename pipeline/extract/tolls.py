@@ -328,7 +328,7 @@ def _incident(sentence: str) -> str | None:
     if match is None:
         # "70 soldiers were killed when (after, as) Russian artillery hit a military base"
         when = re.search(
-            r"\b(?:killed|died|dead|wounded|injured|perished)\b[^,.;]{0,20}\b(?:when|after|as)\b"
+            r"\b(?:killed|died|dead|wounded|injured|hurt|perished)\b[^,.;]{0,20}\b(?:when|after|as)\b"
             r"[^,.;]{0,50}?"
             r"\b(?P<w>hit|struck|shelled|bombed|targeted|pounded)\b",
             sentence,

@@ -150,6 +150,8 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # "died after (as) ... hit": an incident, like "killed when ... hit"
         ("At least 70 Ukrainian soldiers died after Russian artillery hit a military base in "
          "Okhtyrka.", MAR_2, {70: "killed/all/incident-okhtyrka-2022-03-02"}),
+        ("Five killed, 12 hurt as shells hit Kharkiv market", MAR_2,
+         {5: "killed/all/incident-kharkiv-2022-03-02", 12: "wounded/all/incident-kharkiv-2022-03-02"}),
         # a live page's losses line: personnel losses are the dead
         ("10:15 Russian losses: 5,300 personnel, 191 tanks, 29 aircraft - Ukrainian General Staff",
          MAR_2, {5300: "killed/russian/since-invasion-2022"}),
