@@ -95,9 +95,16 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # "CNN reported, citing U.S. officials", "quotes the governor as saying"
         "citing": re.compile(
-            r"\b(?:citing|quoting|quotes|quoted|cites|cited)\s+(?P<s>(?:the\s+)?(?:[^,;.()\u201c\u201d\"]|(?<=\b[A-Z])\.)+?)"
+            r"\b(?:citing|quoting|quotes|quoted|cites|cited)\s+(?!by\b)"
+            r"(?P<s>(?:the\s+)?(?:[^,;.()\u201c\u201d\"]|(?<=\b[A-Z])\.)+?)"
             r"(?:\s+as\s+(?:saying|stating|telling|reporting)\b|,|(?<!\b[A-Z])\.|;|\)|$)",
             re.IGNORECASE,
+        ),
+        # "The number, cited by a Western diplomat who briefed reporters, was 130,000": who
+        # cites a figure gives it (but "an official quoted by a newspaper" is the official's)
+        "cited_by": re.compile(
+            r"\b(?:cited|given|offered|put forward)\s+by\s+(?P<s>(?:the\s+|a\s+|an\s+)?[^,;.()]+?)"
+            r"(?:\s+(?:who|which|that)\b|,|\.|;|$)"
         ),
         # "They run Feb 10 through Feb 20, per Minsk"; "by the data of the General Staff"
         "per": re.compile(
@@ -234,7 +241,7 @@ class AttributionContext:
 
 _RELAY_TAIL = re.compile(
     r",?\s+(?:obtained|seen|reviewed|shared(?:\s+exclusively)?|first reported|leaked|provided|"
-    r"given)\s+(?:by|with|to)\b.*$",
+    r"given|quoted|cited|interviewed)\s+(?:by|with|to|in)\b.*$",
     re.IGNORECASE,
 )
 _LEADING_ADVERBIAL = re.compile(
@@ -363,6 +370,10 @@ def _is_plausible(speaker: str) -> bool:
         return False  # a transcript's or a live page's label is the outlet's own voice
     if re.search(r"\b(?:would|will|is|are|was|were|be|been|has|have|had)\b", lowered):
         return False  # a clause, not a name: "the active phase ... would be held at"
+    if re.match(r"(?:cited|quoted|given|offered|provided|reported)\s+by\b", lowered) or re.search(
+        r"\b(?:who|which|that)$", lowered
+    ):
+        return False  # "cited by a Western diplomat who ...": a clause, not a name
     if re.match(r"(?:what|how|why|where|when|here['’]s|here is)\b", lowered) or re.search(
         r"\b(?:we|we['’]re|we['’]ll|i['’]m|you)\b", lowered
     ):
@@ -498,7 +509,8 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
     candidates: list[tuple[str, str]] = []
     anaphors: list[str] = []
     for name in (
-        "named_appositive", "clause", "inverted", "trailing", "colon", "citing", "according",
+        "named_appositive", "clause", "inverted", "trailing", "colon", "citing", "cited_by",
+        "according",
         "per", "by", "data_from", "appositive", "leading", "leading_aside", "gives_figure",
         "possessive", "bracket_source", "dash_source", "which_estimate", "put_at_by",
     ):  # fmt: skip

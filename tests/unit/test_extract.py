@@ -439,6 +439,10 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Russia masses 130,000 troops near Ukraine - analysis", ""),
         ("08:40 OHCHR update (to midnight 15 March): 816 civilians killed.", "OHCHR"),
         ("Live update: 816 civilians killed.", ""),
+        # who cites a figure gives it; an official quoted by a newspaper is the official
+        ("The number, cited by a Western diplomat who briefed reporters, was 130,000 troops.", "Western diplomat"),
+        ("According to a senior Ukrainian intelligence official quoted by the Kyiv Independent, Russia has "
+         "127,000 troops near the border.", "senior Ukrainian intelligence official"),
         # a newsletter's own list intro is its own voice
         ("What we're watching this week:\n• Some 130,000 Russian troops near Ukraine.", ""),
         ("Here's what we know:\n• Russia has 130,000 troops near Ukraine.", ""),
