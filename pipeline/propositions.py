@@ -138,13 +138,16 @@ def _jurisdiction(claim: ExtractedClaim) -> str | None:
     if found is not None:
         place = found.group("p") or found.group("q") or found.group("r") or found.group("s")
     else:
-        alone = _PLACE_ALONE.search(claim.quote)  # "In Mariupol alone, 1,207 civilians ..."
+        # "In Mariupol alone, 1,207 civilians ...", "2,187 Mariupol residents"
+        alone = _PLACE_ALONE.search(claim.quote) or _RESIDENTS_OF.search(claim.quote)
         if alone is None:
             return None
         place = alone.group("p")
     return None if _NOT_LOCAL.match(place) else place
 
 
+#: A toll of one place's people: "at least 2,187 Mariupol residents".
+_RESIDENTS_OF = re.compile(r"\d\s+(?P<p>[A-Z][a-z][\w-]+)\s+(?:residents|inhabitants|citizens)\b")
 #: A toll said to be one place's: "In Mariupol alone, ...", "in the city of Kharkiv alone".
 _PLACE_ALONE = re.compile(
     r"\b[Ii]n\s+(?:the\s+(?:city|town|port|region)\s+of\s+)?(?P<p>[A-Z][\w-]+)\s+alone\b"

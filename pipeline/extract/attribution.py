@@ -358,7 +358,7 @@ def _is_plausible(speaker: str) -> bool:
         return False  # "despite Moscow's claims": not a speaker
     if re.search(
         r"\b(?:strike|strikes|shelling|attack|attacks|blast|explosion|bombing|raid|"
-        r"toll|dead|killed|death|deaths)\b",
+        r"toll|dead|killed|death|deaths|fatalities|casualties|losses)\b",
         lowered,
     ):
         return False  # "Mykolaiv Strike: 12 Dead": a headline's topic, not who speaks

@@ -321,6 +321,15 @@ def _day_of_toll(sentence: str, reference: date | None) -> date | None:
     return None
 
 
+#: A toll that has built up: "shelling has killed", "bombardment has now claimed".
+_RUNNING = re.compile(
+    r"\b(?:shelling|shellings|bombardment|bombardments|bombing|bombings|strikes|airstrikes|"
+    r"air strikes|attacks)\s+(?:\w+\s+){0,3}?(?:has|have)\s+(?:now\s+|so far\s+|already\s+)?"
+    r"(?:killed|claimed)\b",
+    re.IGNORECASE,
+)
+
+
 def _incident(sentence: str) -> str | None:
     if _SINCE_ANY.search(sentence):
         return None
@@ -338,6 +347,10 @@ def _incident(sentence: str) -> str | None:
     word = match.group(0).lower()
     if word in ("attack", "attacks", "assault", "struck", "hit by") and _THE_WAR.search(sentence):
         return None
+    if _RUNNING.search(sentence) and not re.search(
+        rf"\b(?:{WEEKDAYS}|today|yesterday|overnight|tonight|this morning)\b", sentence, re.I
+    ):
+        return None  # "Russian shelling has claimed the lives of 2,187 residents": a running total
     return word
 
 

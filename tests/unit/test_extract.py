@@ -439,6 +439,7 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("Russia masses 130,000 troops near Ukraine - analysis", ""),
         ("08:40 OHCHR update (to midnight 15 March): 816 civilians killed.", "OHCHR"),
         ("Live update: 816 civilians killed.", ""),
+        ("Fatalities among Ukrainian servicemen stand at around 1,300, President Zelensky said.", "Zelensky"),
         # who cites a figure gives it; an official quoted by a newspaper is the official
         ("The number, cited by a Western diplomat who briefed reporters, was 130,000 troops.", "Western diplomat"),
         ("According to a senior Ukrainian intelligence official quoted by the Kyiv Independent, Russia has "

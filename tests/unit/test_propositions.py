@@ -141,6 +141,11 @@ def scopes(text: str, published: date) -> dict[int, str]:
          {1207: "killed/civilians/since-invasion-2022-mariupol"}),
         ("In Kyiv, the health ministry said 352 civilians had been killed.", MAR_2,
          {352: "killed/civilians/since-invasion-2022"}),
+        # a toll built up by shelling is a running total, the city's when its people are named
+        ("Russian shelling has claimed the lives of at least 2,187 Mariupol residents, the city "
+         "council said.", MAR_2, {2187: "killed/civilians/since-invasion-2022-mariupol"}),
+        ("Shelling has killed 9 people in Kharkiv today, the governor said.", MAR_2,
+         {9: "killed/all/incident-kharkiv-2022-03-02"}),
         # a side's military that suffered deaths
         ("Russia's military has likely suffered between 2,000 and 4,000 deaths, a US official said.",
          MAR_2, {2000: "killed/russian/since-invasion-2022"}),
