@@ -205,11 +205,42 @@ def wire_day(text: str, published: date | None) -> date | None:
     return day
 
 
+#: A month alone right after a figure: "from 100,000 in December to 130,000 now".
+_MONTH_AFTER = re.compile(
+    rf"^\s*(?:in|since|as of|by)\s+(?:(?:early|mid|late)[-\s]+)?(?P<m>{MONTHS})\b(?!\.?\s*[0-3]?\d\b)"
+    r"(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?",
+    re.I,
+)
+#: The day a month alone stands for: early, the middle, late.
+_PART_OF_MONTH = {"early": 5, "mid": 15, "late": 25}
+
+
+def _month_after(text: str, reference: date) -> date | None:
+    """The last such month up to the article's ("in December" in February: last December),
+    at its middle (or early / late part); None for the article's own month (that is now)."""
+    match = _MONTH_AFTER.match(text)
+    if match is None or match.group("m") == "may":  # "in may be": the verb
+        return None
+    month = resolve(f"{match.group('m')} 1", reference)
+    if month is None:
+        return None
+    year = reference.year if month.month <= reference.month else reference.year - 1
+    if match.group("y"):
+        year = int(match.group("y"))
+    if date(year, month.month, 1) > reference:
+        return None  # a month ahead is a forecast
+    if (year, month.month) == (reference.year, reference.month):
+        return None
+    part = re.search(r"\b(early|mid|late)\b", match.group(0), re.I)
+    return date(year, month.month, _PART_OF_MONTH[part.group(1).lower()] if part else 15)
+
+
 def date_right_after(text: str, reference: date | None) -> date | None:
-    """A date written right after a figure ("100,000 on January 30") as the figure's as-of."""
+    """A date written right after a figure ("100,000 on January 30", "100,000 in December")
+    as the figure's as-of."""
     match = _DATE_AFTER.match(text)
     if not match:
-        return None
+        return _month_after(text, reference) if reference is not None else None
     found = resolve(match.group("d"), reference)
     # a count is never as of a day after the article: "200,000 by March 20" is a forecast
     return found if found is None or reference is None or found <= reference else None

@@ -61,6 +61,14 @@ OWN = [
      "than 100,000 troops.", 100_000, "2022-02-14"),
     ("2022-02-16", "Officials said the day before yesterday that 130,000 troops were near Ukraine.",
      130_000, "2022-02-14"),
+    # a month alone after a figure: the last such month, at its middle (or early / late)
+    ("2022-02-12", "The troop count jumped from 100,000 in December to 130,000 now.", 100_000,
+     "2021-12-15"),
+    ("2022-02-12", "Russia had 100,000 troops in early January, officials said.", 100_000,
+     "2022-01-05"),
+    ("2022-02-12", "The troop count jumped from 100,000 in December to 130,000 now.", 130_000,
+     "2022-02-12"),
+    ("2022-02-12", "Russia has 130,000 troops in February, NATO said.", 130_000, "2022-02-12"),
     # no dateline: a sentence that opens with a place and a day is not one
     ("2022-02-20", "Russia, Feb 19 - Russia has 150,000 troops near Ukraine, officials said.",
      150_000, "2022-02-20"),
