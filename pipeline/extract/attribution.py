@@ -167,6 +167,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?:\s+(?:at|to be|as|on|in)\b|,|(?<!\b[A-Z])\.|;|$)",
             re.IGNORECASE,
         ),
+        # "By most Western estimates, ...", "by US reckoning", "by Kyiv's count"
+        "by_estimate": re.compile(
+            r"\b[Bb]y\s+(?:(?:most|some|all|one|its|their|the)\s+)?"
+            r"(?P<s>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})(?:['’]s)?\s+"
+            r"(?:own\s+|latest\s+|official\s+)?(?:estimates?|reckoning|counts?|tally|figures|assessments?)\b"
+        ),
         # "Data from the Prosecutor General's Office show", "Figures released by X show"
         "data_from": re.compile(
             r"\b(?:data|figures|statistics|numbers|estimates|records)\s+(?:from|released by|published by|"
@@ -511,7 +517,7 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
     for name in (
         "named_appositive", "clause", "inverted", "trailing", "colon", "citing", "cited_by",
         "according",
-        "per", "by", "data_from", "appositive", "leading", "leading_aside", "gives_figure",
+        "per", "by", "by_estimate", "data_from", "appositive", "leading", "leading_aside", "gives_figure",
         "possessive", "bracket_source", "dash_source", "which_estimate", "put_at_by",
     ):  # fmt: skip
         match = pats[name].search(text)
@@ -539,6 +545,8 @@ def _rule_speaker_and_phrase(text: str) -> tuple[str, re.Match[str] | None, str]
         ):
             continue  # "Russian troops near Ukraine: 150,000+": a fact box's label, not a speaker
         candidate = clean_speaker(match.group(group))
+        if name == "by_estimate" and not known_origin(candidate):
+            continue  # "by most Western estimates": whose, only when the party is known
         if _is_anaphor(candidate):
             anaphors.append(candidate)
         if _is_plausible(candidate) and not _is_anaphor(candidate):
@@ -584,7 +592,8 @@ _LABEL = re.compile(
     r"|\[[^\]]{1,60}\]|@\w+\s*:"  # "[Embedded tweet] @desk:"
     r"|(?:to date|so far|in total|overall)\s*,"
     # a fronted time or linking adverbial: "By Thursday, ...", "Meanwhile, ..."
-    r"|(?:by|on|since|late on|early on)\s+(?:\w+\s+)?\w+\s*,"
+    r"|(?:by|on|since|late on|early on)\s+"
+    r"(?!(?:\w+\s+)?(?:estimates?|counts?|reckoning|tally|figures|assessments?)\s*,)(?:\w+\s+)?\w+\s*,"
     r"|(?:earlier|later|meanwhile|separately|however|now|still)\s*,"
     r")\s*(?:[|—–-]\s*)?)+",
     re.IGNORECASE,

@@ -440,6 +440,11 @@ def article(text: str, published: date | None = REF) -> NormalisedArticle:
         ("08:40 OHCHR update (to midnight 15 March): 816 civilians killed.", "OHCHR"),
         ("Live update: 816 civilians killed.", ""),
         ("Fatalities among Ukrainian servicemen stand at around 1,300, President Zelensky said.", "Zelensky"),
+        # "by X's count", "by X estimates": whose figure, when the party is known
+        ("By NATO estimates, 150,000 troops are near Ukraine.", "NATO"),
+        ("By Kyiv's count, 12,000 Russian soldiers have been killed.", "Kyiv"),
+        ("The invasion force, 190,000 troops by US reckoning, has stalled.", "US"),
+        ("By most Western estimates, 150,000 troops are near Ukraine.", ""),
         # who cites a figure gives it; an official quoted by a newspaper is the official
         ("The number, cited by a Western diplomat who briefed reporters, was 130,000 troops.", "Western diplomat"),
         ("According to a senior Ukrainian intelligence official quoted by the Kyiv Independent, Russia has "
