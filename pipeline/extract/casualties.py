@@ -105,7 +105,9 @@ _TOLL_WORDS = (
     r"injuries|dead and wounded|killed and wounded|liquidated|eliminated"
 )
 _TOLL_BEFORE = re.compile(
-    rf"\b(?P<w>{_TOLL_WORDS})\b(?:[^.;:]|\.(?=\d)){{0,150}}?\b(?P<v>"
+    # the toll word nearest the figure: "losses among our comrades ... put the number killed
+    # at 498" is the number killed
+    rf"^.*\b(?P<w>{_TOLL_WORDS})\b(?:[^.;:]|\.(?=\d)){{0,150}}?\b(?P<v>"
     + "|".join(sorted((re.escape(v) for v in _TOLL_VERBS), key=len, reverse=True))
     + r")\s*(?:about|around|some|nearly|almost|roughly|approximately)?\s*$",
     re.IGNORECASE,

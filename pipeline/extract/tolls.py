@@ -125,7 +125,8 @@ _UKRAINIAN_SIDE = re.compile(
 )
 _OWN_SIDE = re.compile(
     r"\b(?:of\s+)?(?:its|our|their)\s+(?:own\s+)?(?:troops|soldiers|servicemen|service members|men|"
-    r"heroes|defenders|personnel|forces|military|fighters|citizens|people|sons)\b|\bwe (?:have )?lost\b",
+    r"heroes|defenders|personnel|forces|military|fighters|citizens|people|sons|comrades)\b"
+    r"|\bwe (?:have )?lost\b",
     re.I,
 )
 #: The war itself ("the attack on Ukraine", "Russia's assault") is not an incident.

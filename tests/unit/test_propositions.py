@@ -146,6 +146,9 @@ def scopes(text: str, published: date) -> dict[int, str]:
          "council said.", MAR_2, {2187: "killed/civilians/since-invasion-2022-mariupol"}),
         ("Shelling has killed 9 people in Kharkiv today, the governor said.", MAR_2,
          {9: "killed/all/incident-kharkiv-2022-03-02"}),
+        # the toll word nearest the figure, and "our comrades" are the speaker's side
+        ("\"There are losses among our comrades,\" said Igor Konashenkov, the defence ministry's "
+         "spokesman, who put the number killed at 498.", MAR_2, {498: "killed/russian/since-invasion-2022"}),
         # a side's military that suffered deaths
         ("Russia's military has likely suffered between 2,000 and 4,000 deaths, a US official said.",
          MAR_2, {2000: "killed/russian/since-invasion-2022"}),
