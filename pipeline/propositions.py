@@ -139,7 +139,11 @@ def _jurisdiction(claim: ExtractedClaim) -> str | None:
         place = found.group("p") or found.group("q") or found.group("r") or found.group("s")
     else:
         # "In Mariupol alone, 1,207 civilians ...", "2,187 Mariupol residents"
-        alone = _PLACE_ALONE.search(claim.quote) or _RESIDENTS_OF.search(claim.quote)
+        residents = [
+            m for m in _RESIDENTS_OF.finditer(claim.quote)
+            if m.group("n").replace(",", "") == str(claim.value)  # this figure's, not another's
+        ]  # fmt: skip
+        alone = _PLACE_ALONE.search(claim.quote) or (residents[0] if residents else None)
         if alone is None:
             return None
         place = alone.group("p")
@@ -147,7 +151,9 @@ def _jurisdiction(claim: ExtractedClaim) -> str | None:
 
 
 #: A toll of one place's people: "at least 2,187 Mariupol residents".
-_RESIDENTS_OF = re.compile(r"\d\s+(?P<p>[A-Z][a-z][\w-]+)\s+(?:residents|inhabitants|citizens)\b")
+_RESIDENTS_OF = re.compile(
+    r"(?P<n>\d[\d,]*)\s+(?P<p>[A-Z][a-z][\w-]+)\s+(?:residents|inhabitants|citizens)\b"
+)
 #: A toll said to be one place's: "In Mariupol alone, ...", "in the city of Kharkiv alone".
 _PLACE_ALONE = re.compile(
     r"\b[Ii]n\s+(?:the\s+(?:city|town|port|region)\s+of\s+)?(?P<p>[A-Z][\w-]+)\s+alone\b"

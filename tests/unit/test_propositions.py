@@ -144,6 +144,9 @@ def scopes(text: str, published: date) -> dict[int, str]:
         # a toll built up by shelling is a running total, the city's when its people are named
         ("Russian shelling has claimed the lives of at least 2,187 Mariupol residents, the city "
          "council said.", MAR_2, {2187: "killed/civilians/since-invasion-2022-mariupol"}),
+        ("The UN said 406 civilians had died, including 20 Kharkiv residents.", MAR_2,
+         {406: "killed/civilians/since-invasion-2022",
+          20: "killed/civilians-residents/since-invasion-2022-kharkiv"}),
         ("Shelling has killed 9 people in Kharkiv today, the governor said.", MAR_2,
          {9: "killed/all/incident-kharkiv-2022-03-02"}),
         # the toll word nearest the figure, and "our comrades" are the speaker's side
