@@ -191,7 +191,7 @@ _DESTROYED_AFTER = re.compile(
 
 
 @cache
-def _PEOPLE_AFTER() -> re.Pattern[str]:
+def _people_after() -> re.Pattern[str]:
     return re.compile(
         rf"^\s*(?:[\w'’-]+\s+){{0,2}}?(?:{alternation('victim_nouns')})\b", re.IGNORECASE
     )
@@ -361,7 +361,7 @@ def casualty_findings(
                     qualifier = put_at[1]
         if (
             casualty_type is None
-            and _PEOPLE_AFTER().match(tail)
+            and _people_after().match(tail)
             and (_DESTROYED_BEFORE.search(head) or _DESTROYED_AFTER.match(tail))
         ):
             casualty_type = "killed"  # "destroyed about 9,000 occupiers": said of people
@@ -372,7 +372,7 @@ def casualty_findings(
             or (
                 re.match(r"^\W*of\s+(?:the|those|them)\b(?:[^,;]|,(?=\d))*,\s*$", head, re.I)
                 and re.match(r"^\s+(?:were|are|was)\s+", tail, re.I)
-                and _PEOPLE_AFTER().match(re.sub(r"^\s+(?:were|are|was)\b", "", tail))
+                and _people_after().match(re.sub(r"^\s+(?:were|are|was)\b", "", tail))
             )
         )
         if casualty_type is None and subcount:
