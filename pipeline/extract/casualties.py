@@ -135,8 +135,8 @@ def _toll_before(head: str, sentence: str, tail: str = "") -> tuple[str, str] | 
         return "killed", verb
     if _PERSONNEL_ITEM.search(head) and re.search(r"\blosses\b", sentence, re.I):
         return "killed", "exact"
-    if _TOLL_THEN_COLON.search(head) and re.match(
-        rf"^\s*(?:$|[,;.(]|(?:[\w'’-]+\s+){{0,2}}?(?:{alternation('victim_nouns')})\b)", tail, re.I
+    if _TOLL_THEN_COLON.search(head) and (
+        re.match(r"^\s*(?:$|[,;.(])", tail) or _people_after().match(tail)
     ):
         return "killed", "exact"  # "The toll rose again on Monday: 352 civilians"
     label = _TOLL_LABEL.search(head)

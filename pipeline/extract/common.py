@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pipeline.dates import MONTHS as MONTH_NUMBERS
 from pipeline.dates import resolve
 from pipeline.extract.lexicon import alternation
 from pipeline.numbers import Amount, parse_number
@@ -221,18 +222,16 @@ def _month_after(text: str, reference: date) -> date | None:
     match = _MONTH_AFTER.match(text)
     if match is None or match.group("m") == "may":  # "in may be": the verb
         return None
-    month = resolve(f"{match.group('m')} 1", reference)
-    if month is None:
-        return None
-    year = reference.year if month.month <= reference.month else reference.year - 1
+    month = MONTH_NUMBERS[match.group("m").lower()[:3]]
+    year = reference.year if month <= reference.month else reference.year - 1
     if match.group("y"):
         year = int(match.group("y"))
-    if date(year, month.month, 1) > reference:
+    if date(year, month, 1) > reference:
         return None  # a month ahead is a forecast
-    if (year, month.month) == (reference.year, reference.month):
+    if (year, month) == (reference.year, reference.month):
         return None
     part = re.search(r"\b(early|mid|late)\b", match.group(0), re.I)
-    return date(year, month.month, _PART_OF_MONTH[part.group(1).lower()] if part else 15)
+    return date(year, month, _PART_OF_MONTH[part.group(1).lower()] if part else 15)
 
 
 def date_right_after(text: str, reference: date | None) -> date | None:

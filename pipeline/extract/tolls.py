@@ -101,24 +101,36 @@ _STATEMENT_VERB = re.compile(
     r"confirmed|estimated|briefed|noted|stressed)\b",
     re.I,
 )
+
+
+def _side_lost(owners: str) -> str:
+    """A side that lost its own: "Russia has lost", "Moscow's forces lost", "Ukraine's army
+    has likely suffered"."""
+    return (
+        rf"\b(?:{owners})\s+"
+        r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+|likely\s+|probably\s+)?)?"
+        r"(?:lost|suffered|sustained)\b"
+    )
+
+
 #: Victims of one side, named without a nationality beside the noun.
 _RUSSIAN_SIDE = re.compile(
-    r"\b(?:russia|moscow|the kremlin|russian (?:army|military|forces|side|troops|army's)|"
-    r"(?:russia|moscow)['’]s (?:army|military|forces|troops))\s+"
-    r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+|likely\s+|probably\s+)?)?"
-    r"(?:lost|suffered|sustained)\b"
-    r"|\b(?:russia['’]s|russian|moscow['’]s|the russian)\s+(?:own\s+)?(?:military\s+|troop\s+|army\s+|combat\s+)?"
+    _side_lost(
+        r"russia|moscow|the kremlin|russian (?:army|military|forces|side|troops|army's)|"
+        r"(?:russia|moscow)['’]s (?:army|military|forces|troops)"
+    )
+    + r"|\b(?:russia['’]s|russian|moscow['’]s|the russian)\s+(?:own\s+)?(?:military\s+|troop\s+|army\s+|combat\s+)?"
     r"(?:losses|death toll|toll|dead|deaths|casualties|fatalities)\b"
     r"|\bon the russian side\b|\bamong russian\b|\bof the russian (?:army|military|forces|troops)\b"
     r"|\b(?:killed|lost)\b[^.;]{0,30}\bof (?:the )?(?:russian|russia['’]s) (?:army|military|forces|troops)\b",
     re.I,
 )
 _UKRAINIAN_SIDE = re.compile(
-    r"\b(?:ukraine|kyiv|kiev|the ukrainian (?:army|military|side)|"
-    r"(?:ukraine|kyiv)['’]s (?:army|military|forces|troops))\s+"
-    r"(?:(?:has|have|had)\s+(?:already\s+|now\s+|so far\s+|likely\s+|probably\s+)?)?"
-    r"(?:lost|suffered|sustained)\b"
-    r"|\b(?:ukraine['’]s|ukrainian|kyiv['’]s|the ukrainian)\s+(?:own\s+)?(?:military\s+|troop\s+|army\s+|combat\s+)?"
+    _side_lost(
+        r"ukraine|kyiv|kiev|the ukrainian (?:army|military|side)|"
+        r"(?:ukraine|kyiv)['’]s (?:army|military|forces|troops)"
+    )
+    + r"|\b(?:ukraine['’]s|ukrainian|kyiv['’]s|the ukrainian)\s+(?:own\s+)?(?:military\s+|troop\s+|army\s+|combat\s+)?"
     r"(?:losses|death toll|toll|dead|deaths|casualties|fatalities)\b"
     r"|\bon the ukrainian side\b|\bamong ukrainian\b|\bdefenders of ukraine\b|\bof (?:the )?ukrainian (?:army|military|forces|troops)\b",
     re.I,
