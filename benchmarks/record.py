@@ -22,9 +22,12 @@ RESULTS = Path(
 
 def save(name: str, figures: dict[str, Any]) -> Path:
     """Write ``figures`` to ``results/NAME.json`` and return the path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(figures, indent=2) + "\n")
+    try:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=2) + "\n")
+    except OSError as exc:  # e.g. CLAIMTRACK_BENCHMARK_RESULTS names a file or a read-only place
+        sys.exit(f"error: cannot write the figures to {path}: {exc.strerror or exc}")
     return path
 
 

@@ -261,3 +261,18 @@ def test_the_chain_floor_benchmark_runs_a_real_worker_and_prints_its_floor(tmp_p
         r"[0-9.]+ docs/s, [0-9.]+ ms per document\n",
         done.stdout,
     )
+
+
+def test_a_benchmark_that_cannot_write_its_figures_says_so_in_one_line(tmp_path: Path) -> None:
+    """CLAIMTRACK_BENCHMARK_RESULTS naming a file: one line and exit 1, not a traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.chain_floor", "--docs", "5", "--no-bare"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        env={**os.environ, "CLAIMTRACK_BENCHMARK_RESULTS": str(blocker)},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"error: cannot write the figures to {blocker}/chain_floor.json: File exists"
+    ]
